@@ -1,0 +1,102 @@
+/** Typed, coded errors that services throw; the error handler turns them into problem+json. */
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'weak_password'
+  | 'invalid_reset_token'
+  | 'invalid_current_password'
+  | 'invalid_credentials'
+  | 'invalid_token'
+  | 'token_revoked'
+  | 'invalid_refresh_token'
+  | 'refresh_token_reused'
+  | 'forbidden'
+  | 'not_found'
+  | 'email_taken'
+  | 'username_taken'
+  | 'role_exists'
+  | 'role_in_use'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'method_not_allowed'
+  | 'bad_request'
+  | 'rate_limited'
+  | 'unavailable'
+  | 'internal_error'
+
+const TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'Validation failed',
+  weak_password: 'Password too weak',
+  invalid_reset_token: 'Invalid reset token',
+  invalid_current_password: 'Invalid current password',
+  invalid_credentials: 'Invalid credentials',
+  invalid_token: 'Invalid access token',
+  token_revoked: 'Access token revoked',
+  invalid_refresh_token: 'Invalid refresh token',
+  refresh_token_reused: 'Refresh token reused',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  email_taken: 'Email already registered',
+  username_taken: 'Username already taken',
+  role_exists: 'Role already exists',
+  role_in_use: 'Role in use',
+  conflict: 'Conflict',
+  payload_too_large: 'Payload too large',
+  unsupported_media_type: 'Unsupported media type',
+  method_not_allowed: 'Method not allowed',
+  bad_request: 'Bad request',
+  rate_limited: 'Too many requests',
+  unavailable: 'Service unavailable',
+  internal_error: 'Internal server error'
+}
+
+export interface FieldError {
+  path: string
+  message: string
+}
+
+export class AppError extends Error {
+  readonly status: number
+  readonly code: ErrorCode
+  readonly title: string
+  readonly errors: FieldError[] | undefined
+  readonly headers: Record<string, string>
+
+  constructor (status: number, code: ErrorCode, detail: string, extra: { errors?: FieldError[], headers?: Record<string, string> } = {}) {
+    super(detail)
+    this.name = 'AppError'
+    this.status = status
+    this.code = code
+    this.title = TITLES[code]
+    this.errors = extra.errors
+    this.headers = extra.headers ?? {}
+  }
+}
+
+export const errors = {
+  validation: (detail: string, fieldErrors?: FieldError[]) => new AppError(400, 'validation_failed', detail, fieldErrors ? { errors: fieldErrors } : {}),
+  weakPassword: (detail: string) => new AppError(400, 'weak_password', detail, { errors: [{ path: '/password', message: detail }] }),
+  invalidCredentials: () => new AppError(401, 'invalid_credentials', 'The login or the password is wrong.'),
+  invalidToken: (detail = 'The access token is missing, malformed, expired or not valid here.') =>
+    new AppError(401, 'invalid_token', detail),
+  tokenRevoked: () => new AppError(401, 'token_revoked', 'The session of this access token has ended.'),
+  invalidRefreshToken: () => new AppError(401, 'invalid_refresh_token', 'The refresh token is unknown, expired or revoked.'),
+  refreshTokenReused: () =>
+    new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended as a precaution.'),
+  forbidden: (detail = 'You lack the permission for this action.') => new AppError(403, 'forbidden', detail),
+  notFound: (detail = 'No such resource.') => new AppError(404, 'not_found', detail),
+  emailTaken: () => new AppError(409, 'email_taken', 'An account with this email already exists.'),
+  usernameTaken: () => new AppError(409, 'username_taken', 'This username is already taken.'),
+  unavailable: (dependency: string) => new AppError(503, 'unavailable', `A dependency is unavailable: ${dependency}.`, { headers: { 'retry-after': '5' } })
+}
+
+/** Marks an error raised by an unreachable dependency so the error handler answers 503. */
+export class DependencyError extends Error {
+  readonly dependency: string
+  constructor (dependency: string, cause: unknown) {
+    super(`${dependency} unavailable`, { cause })
+    this.name = 'DependencyError'
+    this.dependency = dependency
+  }
+}
