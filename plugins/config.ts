@@ -1,0 +1,13 @@
+/** Exposes the validated configuration as `app.config`. */
+import fp from 'fastify-plugin'
+import type { Config } from '../src/config.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}
+
+export default fp<{ config: Config }>(async (app, { config }) => {
+  app.decorate('config', config)
+}, { name: 'config' })

@@ -1,0 +1,64 @@
+/** The Kysely view of the schema built by `migrations/`. */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>
+
+export interface UsersTable {
+  id: Generated<string>
+  email: string
+  username: string
+  password_hash: string
+  is_active: Generated<boolean>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+  deleted_at: NullableTimestamp
+}
+
+export interface SessionsTable {
+  id: Generated<string>
+  user_id: string
+  created_at: Generated<Date>
+  last_used_at: Generated<Date>
+  expires_at: Date
+  revoked_at: NullableTimestamp
+  user_agent: string | null
+  ip: string | null
+}
+
+export interface RefreshTokensTable {
+  token_hash: string
+  session_id: string
+  parent_hash: string | null
+  issued_at: Generated<Date>
+  expires_at: Date
+  rotated_at: NullableTimestamp
+  revoked_at: NullableTimestamp
+}
+
+export interface RolesTable {
+  name: string
+  description: Generated<string>
+  permissions: string[]
+  built_in: Generated<boolean>
+  created_at: Generated<Date>
+}
+
+export interface UserRolesTable {
+  user_id: string
+  role_name: string
+  created_at: Generated<Date>
+}
+
+export interface Database {
+  users: UsersTable
+  sessions: SessionsTable
+  refresh_tokens: RefreshTokensTable
+  roles: RolesTable
+  user_roles: UserRolesTable
+}
+
+export type UserRow = Selectable<UsersTable>
+export type NewUser = Insertable<UsersTable>
+export type UserUpdate = Updateable<UsersTable>
+export type SessionRow = Selectable<SessionsTable>
+export type RoleRow = Selectable<RolesTable>
