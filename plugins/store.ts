@@ -1,0 +1,34 @@
+/** The revocation store: Redis when `REDIS_URL` is set, in-process otherwise; exposes `app.revocations`. */
+import fp from 'fastify-plugin'
+import fastifyRedis from '@fastify/redis'
+import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
+import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
+import type { RevocationStore } from '../src/stores/revocation-store.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocations: RevocationStore
+  }
+}
+
+export default fp(async (app) => {
+  const url = app.config.REDIS_URL
+  if (url === undefined) {
+    app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
+    const store = createMemoryRevocationStore()
+    app.addHook('onClose', () => store.close())
+    app.decorate('revocations', store)
+    return
+  }
+  await app.register(fastifyRedis, {
+    url,
+    keyPrefix: app.config.REDIS_KEY_PREFIX,
+    // Fail fast while Redis is away (checks fail closed, limits fail open) instead of queueing requests.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 1000
+  })
+  app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
+  app.decorate('revocations', createRedisRevocationStore(app.redis))
+}, { name: 'store', dependencies: ['config'] })
