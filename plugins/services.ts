@@ -1,0 +1,41 @@
+/** Builds the domain services once per app and exposes them as decorators. */
+import fp from 'fastify-plugin'
+import { hashConcurrency } from '../src/config.js'
+import { createAuthService, type AuthService } from '../src/services/auth.js'
+import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
+import { createSessionService, type SessionService } from '../src/services/sessions.js'
+import { createUserService, type UserService } from '../src/services/users.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    passwords: PasswordHasher
+    users: UserService
+    sessions: SessionService
+    authService: AuthService
+  }
+}
+
+// A revocation mark must outlive every access token issued before it, with room for clock skew.
+const CLOCK_SKEW_SECONDS = 60
+
+export default fp(async (app) => {
+  const { config, db, revocations } = app
+  const passwords = createPasswordHasher({
+    memoryCost: config.ARGON2_MEMORY_KIB,
+    timeCost: config.ARGON2_TIME_COST,
+    parallelism: config.ARGON2_PARALLELISM
+  }, hashConcurrency(config))
+  const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
+  const sessions = createSessionService(db, revocations, {
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
+    sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
+    reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
+    revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
+  })
+  app.decorate('passwords', passwords)
+  app.decorate('users', users)
+  app.decorate('sessions', sessions)
+  app.decorate('authService', createAuthService({
+    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordMinLength: config.PASSWORD_MIN_LENGTH
+  }))
+}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens'] })

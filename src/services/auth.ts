@@ -1,0 +1,102 @@
+/** The token lifecycle: register, login, refresh, logout, revoke, and the per-request access check. */
+import { errors } from '../errors.js'
+import type { RevocationStore } from '../stores/revocation-store.js'
+import type { PasswordHasher } from './password-hasher.js'
+import { passwordProblem } from './password-policy.js'
+import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
+import type { AccessClaims, AccessTokens } from './tokens.js'
+import type { PublicUser, UserService } from './users.js'
+
+export interface IssuedSession {
+  accessToken: string
+  expiresIn: number
+  refreshToken: string
+  refreshExpiresIn: number
+  sessionId: string
+  user: PublicUser
+}
+
+export interface Authenticated {
+  claims: AccessClaims
+  userVersion: string | null
+}
+
+export type LogoutScope = 'local' | 'global' | 'others'
+
+export interface AuthServiceDeps {
+  users: UserService
+  sessions: SessionService
+  accessTokens: AccessTokens
+  hasher: PasswordHasher
+  revocations: RevocationStore
+  passwordMinLength: number
+}
+
+export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordMinLength }: AuthServiceDeps) {
+  const toIssued = (grant: SessionGrant): IssuedSession => {
+    const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken: grant.refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
+      sessionId: grant.sessionId,
+      user: grant.user
+    }
+  }
+
+  return {
+    async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
+      const problem = passwordProblem(input.password, passwordMinLength, input)
+      if (problem !== null) throw errors.weakPassword(problem)
+      const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
+      return toIssued(await sessions.start(user.id, origin))
+    },
+
+    /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
+    async login (login: string, password: string, origin: SessionOrigin): Promise<IssuedSession> {
+      const user = await users.findForLogin(login)
+      if (user === undefined) {
+        await hasher.verifyDummy(password)
+        throw errors.invalidCredentials()
+      }
+      const valid = await hasher.verify(user.password_hash, password)
+      if (!valid || !user.is_active) throw errors.invalidCredentials()
+      if (hasher.needsRehash(user.password_hash)) {
+        await users.setPasswordHash(user.id, await hasher.hash(password))
+      }
+      return toIssued(await sessions.start(user.id, origin))
+    },
+
+    async refresh (refreshToken: string): Promise<IssuedSession> {
+      const result = await sessions.rotate(refreshToken)
+      if (result.kind === 'invalid') throw errors.invalidRefreshToken()
+      if (result.kind === 'reused') throw errors.refreshTokenReused()
+      return toIssued(result.grant)
+    },
+
+    /** Verifies the JWT, then one store round trip for the session mark, the user mark and the user version. */
+    async authenticate (token: string): Promise<Authenticated> {
+      const claims = accessTokens.verify(token)
+      const state = await revocations.check(claims.sub, claims.sid)
+      if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
+      return { claims, userVersion: state.userVersion }
+    },
+
+    async logout (userId: string, sessionId: string, scope: LogoutScope): Promise<void> {
+      if (scope === 'local') await sessions.revoke([sessionId])
+      else await sessions.revokeAllOf(userId, scope === 'others' ? sessionId : undefined)
+    },
+
+    /** The session a refresh token names, for logout without an access token; undefined when it is not live. */
+    sessionOfRefreshToken: (refreshToken: string) => sessions.findByRefreshToken(refreshToken),
+
+    /** RFC 7009: ends the token's session; unknown tokens are not an error. */
+    async revokeRefreshToken (refreshToken: string): Promise<void> {
+      const session = await sessions.findByRefreshToken(refreshToken)
+      if (session !== undefined) await sessions.revoke([session.sessionId])
+    }
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>

@@ -1,0 +1,58 @@
+/** argon2id hashing off the event loop, with bounded concurrency so a burst of logins cannot starve other routes. */
+import { randomBytes } from 'node:crypto'
+import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
+import pLimit from 'p-limit'
+
+export interface HashParameters {
+  memoryCost: number
+  timeCost: number
+  parallelism: number
+}
+
+export interface PasswordHasher {
+  hash: (password: string) => Promise<string>
+  verify: (passwordHash: string, password: string) => Promise<boolean>
+  /** Spends the same time as a real verification, for logins of unknown accounts. */
+  verifyDummy: (password: string) => Promise<void>
+  needsRehash: (passwordHash: string) => boolean
+}
+
+/** NIST SP 800-63B: compare passwords after Unicode NFKC normalization. */
+export function normalizePassword (password: string): string {
+  return password.normalize('NFKC')
+}
+
+export function createPasswordHasher (parameters: HashParameters, concurrency: number): PasswordHasher {
+  const limit = pLimit(concurrency)
+  const options = { ...parameters, algorithm: Algorithm.Argon2id }
+  let dummyHash: Promise<string> | undefined
+
+  const verifyHash = (passwordHash: string, password: string): Promise<boolean> =>
+    limit(async () => {
+      try {
+        return await verify(passwordHash, normalizePassword(password))
+      } catch {
+        return false
+      }
+    })
+
+  return {
+    hash: (password) => limit(() => hash(normalizePassword(password), options)),
+    verify: verifyHash,
+    async verifyDummy (password) {
+      dummyHash ??= hash(randomBytes(32).toString('base64url'), options)
+      await verifyHash(await dummyHash, password)
+    },
+    needsRehash (passwordHash) {
+      try {
+        const current = parseOptions(passwordHash)
+        return current.algorithm !== Algorithm.Argon2id ||
+          current.memoryCost !== parameters.memoryCost ||
+          current.timeCost !== parameters.timeCost ||
+          current.parallelism !== parameters.parallelism
+      } catch {
+        return true
+      }
+    }
+  }
+}

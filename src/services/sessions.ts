@@ -1,0 +1,173 @@
+/** Sessions (token families) and their rotating refresh tokens; race safety lives in the SQL. */
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import type { RevocationStore } from '../stores/revocation-store.js'
+import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
+import { rolesOf, type PublicUser } from './users.js'
+
+export interface SessionSettings {
+  refreshTtlSeconds: number
+  sessionMaxAgeSeconds: number
+  reuseGraceSeconds: number
+  /** How long a revocation mark must outlive the session's last access token. */
+  revocationTtlSeconds: number
+}
+
+export interface SessionGrant {
+  sessionId: string
+  refreshToken: string
+  refreshExpiresAt: Date
+  user: PublicUser
+}
+
+export type RotationResult =
+  | { kind: 'rotated', grant: SessionGrant }
+  | { kind: 'invalid' }
+  | { kind: 'reused', sessionId: string, userId: string }
+
+export interface SessionOrigin {
+  userAgent: string | null
+  ip: string | null
+}
+
+const userColumns = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
+
+export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
+  const toGrant = (row: PublicUser & { session_id: string, token_expires_at: Date }, refreshToken: string): SessionGrant => {
+    const { session_id: sessionId, token_expires_at: refreshExpiresAt, ...user } = row
+    return { sessionId, refreshToken, refreshExpiresAt, user }
+  }
+
+  /** Adds a refresh token to a live session of a live user and marks the session used, in one statement. */
+  async function issueInSession (sessionId: string, parentHash: string | null, now: Date): Promise<SessionGrant | undefined> {
+    const refreshToken = generateOpaqueToken()
+    const slidingExpiry = new Date(now.getTime() + settings.refreshTtlSeconds * 1000)
+    const row = await db
+      .with('live', (q) => q.updateTable('sessions')
+        .set({ last_used_at: now })
+        .from('users')
+        .whereRef('users.id', '=', 'sessions.user_id')
+        .where('sessions.id', '=', sessionId)
+        .where('sessions.revoked_at', 'is', null)
+        .where('sessions.expires_at', '>', now)
+        .where('users.is_active', '=', true)
+        .where('users.deleted_at', 'is', null)
+        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
+      .with('ins', (q) => q.insertInto('refresh_tokens')
+        .columns(['token_hash', 'session_id', 'parent_hash', 'issued_at', 'expires_at'])
+        .expression((eb) => eb.selectFrom('live').select([
+          eb.val(hashOpaqueToken(refreshToken)).as('token_hash'),
+          'live.id',
+          eb.val(parentHash).as('parent_hash'),
+          eb.val(now).as('issued_at'),
+          // Sliding, but never past the session's absolute end.
+          sql<Date>`least(${slidingExpiry}::timestamptz, live.expires_at)`.as('expires_at')
+        ]))
+        .returning(['session_id', 'expires_at']))
+      .selectFrom('ins')
+      .innerJoin('live', 'live.id', 'ins.session_id')
+      .innerJoin('users', 'users.id', 'live.user_id')
+      .select([...userColumns, rolesOf('users.id').as('roles'), 'ins.session_id', 'ins.expires_at as token_expires_at'])
+      .executeTakeFirst()
+    return row === undefined ? undefined : toGrant(row, refreshToken)
+  }
+
+  async function revoke (sessionIds: string[], now: Date): Promise<void> {
+    if (sessionIds.length === 0) return
+    // The store first: if it is down nothing changes and the caller can retry; the reverse could leave live access tokens.
+    await revocations.revokeSessions(sessionIds, settings.revocationTtlSeconds)
+    await db.transaction().execute(async (trx) => {
+      await trx.updateTable('sessions').set({ revoked_at: now })
+        .where('id', 'in', sessionIds).where('revoked_at', 'is', null).execute()
+      await trx.updateTable('refresh_tokens').set({ revoked_at: now })
+        .where('session_id', 'in', sessionIds).where('revoked_at', 'is', null).execute()
+    })
+  }
+
+  async function liveSessionIds (userId: string, now: Date): Promise<string[]> {
+    const rows = await db.selectFrom('sessions').select('id')
+      .where('user_id', '=', userId).where('revoked_at', 'is', null).where('expires_at', '>', now)
+      .execute()
+    return rows.map((r) => r.id)
+  }
+
+  return {
+    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant> {
+      const now = new Date()
+      const session = await db.insertInto('sessions')
+        .values({
+          user_id: userId,
+          created_at: now,
+          last_used_at: now,
+          expires_at: new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000),
+          user_agent: origin.userAgent?.slice(0, 512) ?? null,
+          ip: origin.ip
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const grant = await issueInSession(session.id, null, now)
+      if (grant === undefined) throw new Error('session vanished while it was being started')
+      return grant
+    },
+
+    /**
+     * The conditional update lets exactly one caller retire a token (the row lock serializes
+     * racers, and the loser re-reads `rotated_at`); a loser falls under the grace-period rule.
+     */
+    async rotate (presented: string): Promise<RotationResult> {
+      const now = new Date()
+      const oldHash = hashOpaqueToken(presented)
+      const retired = await db.updateTable('refresh_tokens')
+        .set({ rotated_at: now })
+        .where('token_hash', '=', oldHash)
+        .where('rotated_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('session_id')
+        .executeTakeFirst()
+      if (retired !== undefined) {
+        const grant = await issueInSession(retired.session_id, oldHash, now)
+        return grant === undefined ? { kind: 'invalid' } : { kind: 'rotated', grant }
+      }
+
+      const token = await db.selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select(['refresh_tokens.session_id', 'refresh_tokens.rotated_at', 'refresh_tokens.revoked_at', 'sessions.user_id'])
+        .where('refresh_tokens.token_hash', '=', oldHash)
+        .executeTakeFirst()
+      if (token === undefined || token.revoked_at !== null || token.rotated_at === null) return { kind: 'invalid' }
+      if (now.getTime() - token.rotated_at.getTime() <= settings.reuseGraceSeconds * 1000) {
+        const grant = await issueInSession(token.session_id, oldHash, now)
+        return grant === undefined ? { kind: 'invalid' } : { kind: 'rotated', grant }
+      }
+      await revoke([token.session_id], now)
+      return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
+    },
+
+    /** The session a refresh token belongs to, whatever the token's state, if the session is live. */
+    async findByRefreshToken (presented: string): Promise<{ sessionId: string, userId: string } | undefined> {
+      const row = await db.selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select(['sessions.id', 'sessions.user_id'])
+        .where('refresh_tokens.token_hash', '=', hashOpaqueToken(presented))
+        .where('refresh_tokens.revoked_at', 'is', null)
+        .where('sessions.revoked_at', 'is', null)
+        .executeTakeFirst()
+      return row === undefined ? undefined : { sessionId: row.id, userId: row.user_id }
+    },
+
+    liveSessionIds,
+
+    revoke: (sessionIds: string[]) => revoke(sessionIds, new Date()),
+
+    /** Ends every live session of the user, optionally sparing one. */
+    async revokeAllOf (userId: string, except?: string): Promise<string[]> {
+      const now = new Date()
+      const ids = (await liveSessionIds(userId, now)).filter((id) => id !== except)
+      await revoke(ids, now)
+      return ids
+    }
+  }
+}
+
+export type SessionService = ReturnType<typeof createSessionService>
