@@ -1,0 +1,118 @@
+/** `/api/v1/auth`: register, login, refresh, logout, revoke. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
+import { AppError, errors } from '../../src/errors.js'
+import type { SessionOrigin } from '../../src/services/sessions.js'
+import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
+import { problems } from '../../schemas/problem.js'
+import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
+
+export function originOf (request: FastifyRequest): SessionOrigin {
+  return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
+}
+
+// These bodies are all optional: a call with no body at all is validated as `{}`.
+async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
+  request.body ??= {}
+}
+
+const bearer = [{ bearerAuth: [] }]
+
+const auth: FastifyPluginAsyncTypebox = async (app) => {
+  const { config } = app
+
+  app.post('/register', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'register',
+      summary: 'Create an account and start a session',
+      headers: TransportHeaders,
+      body: RegisterBody,
+      response: { 201: Session, ...problems(409, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const issued = await app.authService.register(request.body, originOf(request))
+    reply.code(201)
+    return sessionReply(request, reply, config, issued)
+  })
+
+  app.post('/login', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'login',
+      summary: 'Log in with a username or email and a password',
+      headers: TransportHeaders,
+      body: LoginBody,
+      response: { 200: Session, ...problems(401, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const login = request.body.username ?? request.body.email
+    if (login === undefined) throw errors.validation('Give `username` or `email`.', [{ path: '/username', message: 'is required' }])
+    const issued = await app.authService.login(login, request.body.password, originOf(request))
+    return sessionReply(request, reply, config, issued)
+  })
+
+  app.post('/refresh', {
+    preValidation: defaultEmptyBody,
+    schema: {
+      tags: ['auth'],
+      operationId: 'refresh',
+      summary: 'Rotate a refresh token: a new pair, the old refresh token retired',
+      description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required).',
+      headers: TransportHeaders,
+      body: RefreshBody,
+      response: { 200: Session, ...problems(401, 403, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const presented = presentedRefreshToken(request, request.body.refresh_token)
+    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
+    const issued = await app.authService.refresh(presented.token)
+    return sessionReply(request, reply, config, issued)
+  })
+
+  app.post('/logout', {
+    onRequest: app.authenticateIfPresent,
+    preValidation: defaultEmptyBody,
+    schema: {
+      tags: ['auth'],
+      operationId: 'logout',
+      summary: 'End this session, every session, or every other session',
+      description: 'Authenticated by the access token, or, without one, by the refresh token (body or cookie).',
+      security: [...bearer, {}],
+      body: LogoutBody,
+      response: { 204: { type: 'null', description: 'Logged out' }, ...problems(401, 403, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const scope = request.body.scope ?? 'local'
+    let target = request.auth === null ? undefined : { userId: request.auth.claims.sub, sessionId: request.auth.claims.sid }
+    if (target === undefined) {
+      const presented = presentedRefreshToken(request, request.body.refresh_token)
+      if (presented === undefined) {
+        throw new AppError(401, 'invalid_token', 'Give an access token, or a refresh token in the body or the cookie.', { headers: { 'www-authenticate': 'Bearer' } })
+      }
+      target = await app.authService.sessionOfRefreshToken(presented.token)
+    }
+    if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope)
+    if (scope !== 'others') clearRefreshCookie(reply, config)
+    return reply.code(204).send()
+  })
+
+  app.post('/revoke', {
+    preValidation: defaultEmptyBody,
+    schema: {
+      tags: ['auth'],
+      operationId: 'revoke',
+      summary: 'Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error)',
+      body: RefreshBody,
+      response: { 204: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...problems(403, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const presented = presentedRefreshToken(request, request.body.refresh_token)
+    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
+    await app.authService.revokeRefreshToken(presented.token)
+    if (presented.fromCookie) clearRefreshCookie(reply, config)
+    return reply.code(204).send()
+  })
+}
+
+export default auth

@@ -1,0 +1,72 @@
+/**
+ * `POST /api/v1/auth/token`: the OAuth2 token endpoint (RFC 6749 §4.3 password grant, §6 refresh),
+ * form-encoded only, answering errors in the §5.2 shape so OAuth2 clients and Swagger UI work.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
+import formbody from '@fastify/formbody'
+import { AppError } from '../../src/errors.js'
+import type { IssuedSession } from '../../src/services/auth.js'
+import { OAuthError, TokenRequest, TokenResponse } from '../../schemas/auth.js'
+import { problems } from '../../schemas/problem.js'
+import { sendProblem, toAppError } from '../../plugins/errors.js'
+import { originOf } from './index.js'
+
+class OAuthFailure extends Error {
+  constructor (readonly kind: OAuthError['error'], description: string, readonly status = 400) {
+    super(description)
+  }
+}
+
+function required (value: string | undefined, name: string): string {
+  if (value === undefined || value === '') throw new OAuthFailure('invalid_request', `The ${name} parameter is required.`)
+  return value
+}
+
+const GRANT_FAILURES = new Set(['invalid_credentials', 'invalid_refresh_token', 'refresh_token_reused'])
+
+function sendOAuthError (reply: FastifyReply, failure: OAuthFailure): FastifyReply {
+  return reply.code(failure.status).header('cache-control', 'no-store').header('pragma', 'no-cache')
+    .send({ error: failure.kind, error_description: failure.message })
+}
+
+const token: FastifyPluginAsyncTypebox = async (app) => {
+  // Form bodies only here: a cross-site form could otherwise reach the JSON routes that read the cookie.
+  app.removeContentTypeParser('application/json')
+  await app.register(formbody, { bodyLimit: app.config.BODY_LIMIT })
+
+  app.setErrorHandler((err, _request, reply) => {
+    if (err instanceof OAuthFailure) return sendOAuthError(reply, err)
+    const problem = toAppError(err)
+    if (problem.code === 'validation_failed') return sendOAuthError(reply, new OAuthFailure('invalid_request', problem.message))
+    if (problem instanceof AppError && GRANT_FAILURES.has(problem.code)) {
+      return sendOAuthError(reply, new OAuthFailure('invalid_grant', problem.message))
+    }
+    return sendProblem(reply, problem)
+  })
+
+  app.post('/token', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'token',
+      summary: 'OAuth2 token endpoint: password and refresh_token grants',
+      consumes: ['application/x-www-form-urlencoded'],
+      body: TokenRequest,
+      response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError, ...problems(413, 415) }
+    }
+  }, async (request, reply) => {
+    const body = request.body
+    let issued: IssuedSession
+    if (body.grant_type === 'password') {
+      issued = await app.authService.login(required(body.username, 'username'), required(body.password, 'password'), originOf(request))
+    } else if (body.grant_type === 'refresh_token') {
+      issued = await app.authService.refresh(required(body.refresh_token, 'refresh_token'))
+    } else {
+      throw new OAuthFailure('unsupported_grant_type', 'grant_type must be password or refresh_token.')
+    }
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
+    return { access_token: issued.accessToken, token_type: 'bearer' as const, expires_in: issued.expiresIn, refresh_token: issued.refreshToken }
+  })
+}
+
+export default token

@@ -1,0 +1,72 @@
+/** `/health` probes for load balancers and orchestrators; they are not rate limited. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyInstance } from 'fastify'
+import { sql } from 'kysely'
+import { HealthReport, Status } from '../../schemas/health.js'
+import type { HealthReport as Report } from '../../schemas/health.js'
+
+const CHECK_TIMEOUT_MS = 2000
+
+async function timed (probe: () => Promise<unknown>): Promise<{ status: 'ok' | 'error', latency_ms: number }> {
+  const start = performance.now()
+  let timer: NodeJS.Timeout | undefined
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_resolve, reject) => { timer = setTimeout(() => reject(new Error('timeout')), CHECK_TIMEOUT_MS) })
+    ])
+    return { status: 'ok', latency_ms: Math.round((performance.now() - start) * 100) / 100 }
+  } catch {
+    return { status: 'error', latency_ms: Math.round((performance.now() - start) * 100) / 100 }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+export async function healthReport (app: FastifyInstance, version: string): Promise<Report> {
+  const [database, redis] = await Promise.all([
+    timed(() => sql`select 1`.execute(app.db)),
+    timed(() => app.revocations.ping())
+  ])
+  return {
+    status: database.status === 'ok' && redis.status === 'ok' ? 'ok' : 'error',
+    checks: {
+      database: { ...database, backend: app.dbKind === 'postgres' ? 'postgres' : 'pglite' },
+      redis: { ...redis, backend: app.revocations.kind }
+    },
+    version,
+    uptime_s: Math.round(process.uptime())
+  }
+}
+
+const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { version }) => {
+  let started = false
+  app.addHook('onReady', async () => { started = true })
+
+  const tags = ['health']
+  const noStore = { 'cache-control': 'no-store' }
+
+  app.get('/health', {
+    schema: { tags, operationId: 'health', summary: 'Status of the service and its dependencies', response: { 200: HealthReport, 503: HealthReport } }
+  }, async (_request, reply) => {
+    const report = await healthReport(app, version)
+    return reply.code(report.status === 'ok' ? 200 : 503).headers(noStore).send(report)
+  })
+
+  app.get('/health/liveness', {
+    schema: { tags, operationId: 'liveness', summary: 'The process is up (touches no dependency)', response: { 200: Status } }
+  }, async () => ({ status: 'ok' }))
+
+  app.get('/health/readiness', {
+    schema: { tags, operationId: 'readiness', summary: 'The database and Redis answer', response: { 200: HealthReport, 503: HealthReport } }
+  }, async (_request, reply) => {
+    const report = await healthReport(app, version)
+    return reply.code(report.status === 'ok' ? 200 : 503).headers(noStore).send(report)
+  })
+
+  app.get('/health/startup', {
+    schema: { tags, operationId: 'startup', summary: 'Migrations applied and the app ready', response: { 200: Status, 503: Status } }
+  }, async (_request, reply) => reply.code(started ? 200 : 503).send({ status: started ? 'ok' : 'starting' }))
+}
+
+export default health

@@ -1,0 +1,73 @@
+/** Request and response contracts of `/api/v1/auth`. */
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, OpaqueToken, Password, Username } from './common.js'
+import { User } from './user.js'
+
+export const Session = Type.Object({
+  access_token: Type.String({ description: 'JWT (typ at+jwt) for `Authorization: Bearer`' }),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: 'Seconds until the access token expires' }),
+  refresh_token: Type.Optional(Type.String({ description: 'Opaque; omitted when `X-Auth-Transport: cookie`' })),
+  refresh_expires_in: Type.Integer({ description: 'Seconds until the refresh token expires (sliding)' }),
+  user: Type.Ref(User)
+}, { $id: 'Session' })
+export type Session = Static<typeof Session>
+
+export const TransportHeaders = Type.Object({
+  'x-auth-transport': Type.Optional(Type.Union([Type.Literal('cookie'), Type.Literal('body')], {
+    description: '`cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both'
+  }))
+})
+export type TransportHeaders = Static<typeof TransportHeaders>
+
+export const RegisterBody = Type.Object({
+  email: Email,
+  username: Username,
+  password: Password
+}, { additionalProperties: false })
+export type RegisterBody = Static<typeof RegisterBody>
+
+export const LoginBody = Type.Object({
+  username: Type.Optional(Type.String({ minLength: 1, maxLength: 254, description: 'A username or an email, case-insensitive' })),
+  email: Type.Optional(Type.String({ minLength: 1, maxLength: 254 })),
+  password: Password
+}, { additionalProperties: false, description: 'Give `username` (which may hold an email) or `email`' })
+export type LoginBody = Static<typeof LoginBody>
+
+export const RefreshBody = Type.Object({
+  refresh_token: Type.Optional(OpaqueToken)
+}, { additionalProperties: false, description: 'The refresh token, or none to use the `refresh_token` cookie' })
+export type RefreshBody = Static<typeof RefreshBody>
+
+export const LogoutBody = Type.Object({
+  scope: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('global'), Type.Literal('others')], {
+    default: 'local',
+    description: '`local`: this session; `global`: every session of the user; `others`: all but this one'
+  })),
+  refresh_token: Type.Optional(OpaqueToken)
+}, { additionalProperties: false })
+export type LogoutBody = Static<typeof LogoutBody>
+
+export const TokenRequest = Type.Object({
+  grant_type: Type.String({ maxLength: 64, description: '`password` or `refresh_token`' }),
+  username: Type.Optional(Type.String({ maxLength: 254 })),
+  password: Type.Optional(Type.String({ maxLength: 512 })),
+  refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+  scope: Type.Optional(Type.String({ maxLength: 1024 })),
+  client_id: Type.Optional(Type.String({ maxLength: 256 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 256 }))
+}, { description: 'RFC 6749 §4.3 / §6, application/x-www-form-urlencoded; unrecognized parameters are ignored' })
+export type TokenRequest = Static<typeof TokenRequest>
+
+export const TokenResponse = Type.Object({
+  access_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer(),
+  refresh_token: Type.String()
+})
+
+export const OAuthError = Type.Object({
+  error: Type.Union(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client'].map((e) => Type.Literal(e))),
+  error_description: Type.String()
+}, { description: 'RFC 6749 §5.2' })
+export type OAuthError = Static<typeof OAuthError>

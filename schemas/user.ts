@@ -1,0 +1,14 @@
+/** The public view of an account: never a hash, never a token. */
+import { Type, type Static } from '@sinclair/typebox'
+import { Email, Timestamp, Username, Uuid } from './common.js'
+
+export const User = Type.Object({
+  id: Uuid,
+  email: Email,
+  username: Username,
+  roles: Type.Array(Type.String()),
+  is_active: Type.Boolean(),
+  created_at: Timestamp,
+  updated_at: Timestamp
+}, { $id: 'User' })
+export type User = Static<typeof User>

@@ -1,0 +1,88 @@
+/** Builds the whole app without listening, so the server, the CLI and the tests share one path. */
+import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import cookie from '@fastify/cookie'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { parseTrustProxy, type Config } from './config.js'
+import { packageVersion } from './version.js'
+import type { OpenDatabase } from './db/create-database.js'
+import configPlugin from '../plugins/config.js'
+import validation from '../plugins/validation.js'
+import errorsPlugin from '../plugins/errors.js'
+import db from '../plugins/db.js'
+import store from '../plugins/store.js'
+import tokens from '../plugins/tokens.js'
+import services from '../plugins/services.js'
+import auth from '../plugins/auth.js'
+import swagger from '../plugins/swagger.js'
+import authRoutes from '../routes/auth/index.js'
+import tokenRoute from '../routes/auth/token.js'
+import userRoutes from '../routes/users/index.js'
+import healthRoutes from '../routes/health/index.js'
+import metaRoutes from '../routes/meta/index.js'
+import { Problem } from '../schemas/problem.js'
+import { User } from '../schemas/user.js'
+import { Session } from '../schemas/auth.js'
+
+export interface BuildOptions {
+  config: Config
+  /** A logger instance or options; defaults to pino at `LOG_LEVEL` with secrets redacted. */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
+  /** An already opened database instead of the one `DATABASE_URL` names. */
+  database?: OpenDatabase
+}
+
+// Secrets never reach the logs, whatever a future log line includes.
+export const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.new_password',
+  '*.current_password',
+  '*.refresh_token',
+  '*.access_token',
+  '*.token'
+]
+
+export async function buildApp ({ config, logger, database }: BuildOptions) {
+  const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  const app = Fastify({
+    ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
+    trustProxy: parseTrustProxy(config.TRUST_PROXY),
+    bodyLimit: config.BODY_LIMIT,
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+  const version = packageVersion()
+
+  await app.register(configPlugin, { config })
+  await app.register(validation)
+  await app.register(errorsPlugin)
+  await app.register(cookie)
+  app.addSchema(Problem)
+  app.addSchema(User)
+  app.addSchema(Session)
+
+  await app.register(db, { database })
+  await app.register(store)
+  await app.register(tokens)
+  await app.register(services)
+  await app.register(auth)
+  await app.register(swagger, { version })
+
+  await app.register(metaRoutes, { version })
+  await app.register(healthRoutes, { version })
+  await app.register(async (api) => {
+    await api.register(authRoutes, { prefix: '/auth' })
+    await api.register(tokenRoute, { prefix: '/auth' })
+    await api.register(userRoutes, { prefix: '/users' })
+  }, { prefix: '/api/v1' })
+
+  return app
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>
+
+function isLoggerInstance (value: unknown): value is FastifyBaseLogger {
+  return typeof value === 'object' && value !== null && typeof (value as { child?: unknown }).child === 'function'
+}
