@@ -51,6 +51,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     return503OnClosing: true,
+    // The embedded database runs initdb on first start, which can take well over Fastify's default 10 s.
+    pluginTimeout: 120_000,
     routerOptions: { maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
