@@ -1,6 +1,6 @@
 /** Request and response contracts of `/api/v1/auth`. */
 import { Type, type Static } from '@sinclair/typebox'
-import { Email, OpaqueToken, Password, Username } from './common.js'
+import { Email, OpaqueToken, Password, StringEnum, Username } from './common.js'
 import { User } from './user.js'
 
 export const Session = Type.Object({
@@ -14,7 +14,7 @@ export const Session = Type.Object({
 export type Session = Static<typeof Session>
 
 export const TransportHeaders = Type.Object({
-  'x-auth-transport': Type.Optional(Type.Union([Type.Literal('cookie'), Type.Literal('body')], {
+  'x-auth-transport': Type.Optional(StringEnum(['cookie', 'body'], {
     description: '`cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both'
   }))
 })
@@ -40,7 +40,7 @@ export const RefreshBody = Type.Object({
 export type RefreshBody = Static<typeof RefreshBody>
 
 export const LogoutBody = Type.Object({
-  scope: Type.Optional(Type.Union([Type.Literal('local'), Type.Literal('global'), Type.Literal('others')], {
+  scope: Type.Optional(StringEnum(['local', 'global', 'others'], {
     default: 'local',
     description: '`local`: this session; `global`: every session of the user; `others`: all but this one'
   })),
@@ -67,7 +67,7 @@ export const TokenResponse = Type.Object({
 })
 
 export const OAuthError = Type.Object({
-  error: Type.Union(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client'].map((e) => Type.Literal(e))),
+  error: StringEnum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client']),
   error_description: Type.String()
 }, { description: 'RFC 6749 §5.2' })
 export type OAuthError = Static<typeof OAuthError>

@@ -1,5 +1,10 @@
 /** Small TypeBox building blocks shared by the HTTP contracts. */
-import { Type } from '@sinclair/typebox'
+import { Type, type SchemaOptions } from '@sinclair/typebox'
+
+/** A string enum as one `{ type: string, enum }` schema, which SDK generators turn into a real enum (a Union of Literals becomes anyOf). */
+export function StringEnum<T extends string[]> (values: [...T], options: SchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: values })
+}
 
 export const Uuid = Type.String({ format: 'uuid', description: 'UUID' })
 /** Serialized from a Date by the response serializer; typed as the Date the services hand over. */

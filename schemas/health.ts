@@ -1,14 +1,15 @@
 /** Health reports. */
 import { Type, type Static } from '@sinclair/typebox'
+import { StringEnum } from './common.js'
 
 export const Check = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  status: StringEnum(['ok', 'error']),
   latency_ms: Type.Number(),
   backend: Type.String({ description: 'postgres, pglite, redis or memory' })
 })
 
 export const HealthReport = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('error')]),
+  status: StringEnum(['ok', 'error']),
   checks: Type.Object({ database: Check, redis: Check }),
   version: Type.String(),
   uptime_s: Type.Number()

@@ -11,9 +11,16 @@ export const Problem = Type.Object({
 }, { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
 export type Problem = Static<typeof Problem>
 
-const ref = Type.Ref(Problem)
+/**
+ * Declared per content type so the OpenAPI document says `application/problem+json`, which is
+ * also the type the error handler sends, so Fastify serializes errors with this schema.
+ */
+const ProblemResponse = Type.Unsafe<Problem>({
+  description: 'Problem details',
+  content: { 'application/problem+json': { schema: Type.Ref(Problem) } }
+})
 
-/** Response schemas for the error statuses a route can answer. */
-export function problems (...statuses: number[]): Record<number, typeof ref> {
-  return Object.fromEntries([400, 429, 503, ...statuses].map((s) => [s, ref]))
+/** Response schemas for the error statuses a route can answer (400, 429 and 503 are always possible). */
+export function problems (...statuses: number[]): Record<number, typeof ProblemResponse> {
+  return Object.fromEntries([400, 429, 503, ...statuses].map((s) => [s, ProblemResponse]))
 }
