@@ -30,6 +30,7 @@ export default fp(async (app) => {
   const roles = createRoleService({
     db: app.db,
     ttlSeconds: app.config.ROLES_CACHE_TTL,
+    usersChanged: async (userIds) => { await Promise.all(userIds.map((id) => app.users.changed(id))) },
     onReloadError: (err) => app.log.warn({ err }, 'reloading the roles failed; still using the previous ones')
   })
   await roles.reload()
@@ -57,4 +58,4 @@ export default fp(async (app) => {
       'x-permissions': required
     } as FastifySchema
   })
-}, { name: 'permissions', dependencies: ['config', 'db', 'auth'] })
+}, { name: 'permissions', dependencies: ['config', 'db', 'services', 'auth'] })

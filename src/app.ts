@@ -18,11 +18,13 @@ import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import userRoutes from '../routes/users/index.js'
+import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
 import { Session } from '../schemas/auth.js'
+import { Role } from '../schemas/role.js'
 
 export interface BuildOptions {
   config: Config
@@ -63,6 +65,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   app.addSchema(Problem)
   app.addSchema(User)
   app.addSchema(Session)
+  app.addSchema(Role)
 
   await app.register(db, { database })
   await app.register(store)
@@ -78,6 +81,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })
     await api.register(userRoutes, { prefix: '/users' })
+    await api.register(roleRoutes, { prefix: '/roles' })
   }, { prefix: '/api/v1' })
 
   return app

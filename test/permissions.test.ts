@@ -109,7 +109,7 @@ t.test('the role cache reloads in the background once it is older than the TTL',
   const { db } = await restoredPglite()
   let clock = 1_000_000
   const reloadErrors: unknown[] = []
-  const roles = createRoleService({ db, ttlSeconds: 30, now: () => clock, onReloadError: (err) => reloadErrors.push(err) })
+  const roles = createRoleService({ db, ttlSeconds: 30, now: () => clock, usersChanged: async () => {}, onReloadError: (err) => reloadErrors.push(err) })
   await roles.reload()
   t.ok(roles.allows(['admin'], 'users:read'))
   t.notOk(roles.allows(['auditor'], 'users:read'))
@@ -152,7 +152,7 @@ t.test('a reload that finishes after a newer one does not overwrite it', async (
       return args.result
     }
   }
-  const roles = createRoleService({ db: db.withPlugin(slowFirst), ttlSeconds: 30, onReloadError: () => {} })
+  const roles = createRoleService({ db: db.withPlugin(slowFirst), ttlSeconds: 30, usersChanged: async () => {}, onReloadError: () => {} })
   const older = roles.reload()
   await db.insertInto('roles').values({ name: 'auditor', permissions: ['users:read'] }).execute()
   await roles.reload()

@@ -1,10 +1,20 @@
 /** Roles, and the in-process map of role -> permissions the permission guard reads on every request. */
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
+import { AppError } from '../errors.js'
 
 /** What this service checks; the API grants nothing else. */
 export const PERMISSIONS = ['users:read', 'users:write', 'users:delete', 'roles:read', 'roles:write'] as const
 export type Permission = typeof PERMISSIONS[number]
+/** What a role may hold: a permission, `resource:*` for every action on a resource, or `*` for everything. */
+export const GRANTABLE_PERMISSIONS = ['*', 'users:*', 'roles:*', ...PERMISSIONS] as const
+
+export interface Role {
+  name: string
+  description: string
+  permissions: string[]
+  built_in: boolean
+}
 
 /** Whether the held permissions grant `wanted`; `wanted` may itself be a wildcard, which only an equal or wider one grants. */
 export function grants (held: ReadonlySet<string>, wanted: string): boolean {
@@ -23,16 +33,20 @@ export interface RoleServiceOptions {
   db: Kysely<Database>
   /** How stale the map may get before a request triggers a background reload; bounds how long another instance's change takes to arrive. */
   ttlSeconds: number
+  /** Told about the accounts whose roles changed because a role was deleted. */
+  usersChanged: (userIds: string[]) => Promise<void>
   onReloadError: (err: unknown) => void
   now?: () => number
 }
+
+const roleColumns = ['name', 'description', 'permissions', 'built_in'] as const
 
 interface Snapshot {
   permissions: Map<string, ReadonlySet<string>>
   checkedAt: number
 }
 
-export function createRoleService ({ db, ttlSeconds, onReloadError, now = Date.now }: RoleServiceOptions) {
+export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError, now = Date.now }: RoleServiceOptions) {
   let snapshot: Snapshot = { permissions: new Map(), checkedAt: Number.NEGATIVE_INFINITY }
   let started = 0
   let applied = 0
@@ -82,6 +96,51 @@ export function createRoleService ({ db, ttlSeconds, onReloadError, now = Date.n
         const held = permissions.get(name)
         return held !== undefined && grants(held, permission)
       })
+    },
+
+    async list (): Promise<Role[]> {
+      return await db.selectFrom('roles').select(roleColumns).orderBy('built_in', 'desc').orderBy('name').execute()
+    },
+
+    async create (input: { name: string, description?: string | undefined, permissions: string[] }, actor: ReadonlySet<string>): Promise<Role> {
+      if (!covers(actor, input.permissions)) throw new AppError(403, 'forbidden', 'A role can only be given permissions you hold yourself.')
+      const role = await db.insertInto('roles')
+        .values({ name: input.name, description: input.description ?? '', permissions: [...new Set(input.permissions)] })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .returning(roleColumns)
+        .executeTakeFirst()
+      if (role === undefined) throw new AppError(409, 'role_exists', `A role named "${input.name}" already exists.`)
+      await reload()
+      return role
+    },
+
+    /**
+     * Deletes a custom role. Held by live accounts, it is only deleted with `force`, which takes
+     * it away from them: its permissions stop at once, its name leaves their tokens at the next refresh.
+     */
+    async remove (name: string, options: { force: boolean }, actor: ReadonlySet<string>): Promise<{ affectedUsers: number }> {
+      const affected = await db.transaction().execute(async (trx) => {
+        const role = await trx.selectFrom('roles').select(['built_in', 'permissions']).where('name', '=', name).forUpdate().executeTakeFirst()
+        if (role === undefined) throw new AppError(404, 'not_found', `No role named "${name}".`)
+        if (role.built_in) throw new AppError(409, 'conflict', `"${name}" is a built-in role and cannot be deleted.`)
+        if (!covers(actor, role.permissions)) throw new AppError(403, 'forbidden', 'You can only delete a role whose permissions you hold yourself.')
+        const holders = await trx.selectFrom('user_roles')
+          .innerJoin('users', 'users.id', 'user_roles.user_id')
+          .select('users.id')
+          .where('user_roles.role_name', '=', name)
+          .where('users.deleted_at', 'is', null)
+          .execute()
+        if (holders.length > 0 && !options.force) {
+          throw new AppError(409, 'role_in_use',
+            `${holders.length} account(s) hold the role "${name}"; remove it from them first, or delete with force=true to take it away from them.`)
+        }
+        // user_roles rows go with the role (on delete cascade).
+        await trx.deleteFrom('roles').where('name', '=', name).execute()
+        return holders.map((h) => h.id)
+      })
+      await reload()
+      await usersChanged(affected)
+      return { affectedUsers: affected.length }
     }
   }
 }
