@@ -18,6 +18,7 @@ import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import userRoutes from '../routes/users/index.js'
+import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -81,6 +82,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })
     await api.register(userRoutes, { prefix: '/users' })
+    await api.register(adminUserRoutes, { prefix: '/users' })
     await api.register(roleRoutes, { prefix: '/roles' })
   }, { prefix: '/api/v1' })
 
