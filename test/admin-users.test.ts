@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
+import { SelectQueryNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs } from 'kysely'
+import { createAdminUserService } from '../src/services/admin-users.js'
 import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
 import { createAdmin, login, userWithRoles } from './admin-helper.js'
 
@@ -348,5 +350,124 @@ t.test('account administration', async (t) => {
     t.equal(doc.paths['/api/v1/users/me'].get['x-permissions'], undefined)
     const limit = doc.paths['/api/v1/users/'].get.parameters.find((p: { name: string }) => p.name === 'limit')
     t.match(limit, { in: 'query', required: false, schema: { default: 20, minimum: 1, maximum: 100 } })
+  })
+})
+
+t.test('protection rules', async (t) => {
+  const app = await build(t)
+  const a = await createAdmin(app)
+  const b = await createAdmin(app)
+  const plain = await registerUser(app)
+  await app.db.insertInto('roles').values([
+    { name: 'support', permissions: ['users:read'] },
+    { name: 'user-manager', permissions: ['users:*'] }
+  ]).execute()
+  await app.roles.reload()
+  const manager = await userWithRoles(app, ['user-manager'])
+  const asA = bearer(a.session.access_token)
+  const asB = bearer(b.session.access_token)
+  const asManager = bearer(manager.session.access_token)
+
+  const patch = (id: string, payload: object, headers: { authorization: string }) =>
+    app.inject({ method: 'PATCH', url: `${USERS}/${id}`, headers, payload })
+  const remove = (id: string, headers: { authorization: string }) => app.inject({ method: 'DELETE', url: `${USERS}/${id}`, headers })
+  const read = async (id: string) => (await app.inject({ url: `${USERS}/${id}`, headers: asA })).json()
+
+  t.test('callers cannot deactivate, delete or demote themselves here', async (t) => {
+    const deactivate = await patch(a.id, { is_active: false }, asA)
+    t.equal(deactivate.statusCode, 409)
+    t.same(deactivate.json(), {
+      type: 'urn:auth-service:problem:conflict',
+      title: 'Conflict',
+      status: 409,
+      detail: 'You cannot deactivate your own account.',
+      code: 'conflict'
+    })
+    const demote = await patch(a.id, { roles: ['user'] }, asA)
+    t.equal(demote.statusCode, 409)
+    t.match(demote.json(), { code: 'conflict', detail: 'You cannot take the admin role from your own account; another admin has to.' })
+    const del = await remove(a.id, asA)
+    t.equal(del.statusCode, 409)
+    t.match(del.json(), { code: 'conflict', detail: 'You cannot delete your own account here; use DELETE /users/me.' })
+    t.match(await read(a.id), { is_active: true, roles: ['admin', 'user'] }, 'nothing changed')
+
+    const keep = await patch(a.id, { roles: ['admin', 'support', 'user'], is_active: true }, asA)
+    t.equal(keep.statusCode, 200, 'changes that keep admin are fine')
+    t.same(keep.json().roles, ['admin', 'support', 'user'])
+  })
+
+  t.test('an account with users:* cannot reach admin, nor touch an admin', async (t) => {
+    const selfPromotion = await patch(manager.id, { roles: ['user-manager', 'admin'] }, asManager)
+    t.equal(selfPromotion.statusCode, 403)
+    t.match(selfPromotion.json(), { code: 'forbidden', detail: 'You can only give roles whose permissions you hold yourself.' })
+    const promote = await patch(plain.session.user.id, { roles: ['admin'] }, asManager)
+    t.equal(promote.statusCode, 403)
+    for (const res of [await patch(a.id, { is_active: false }, asManager), await patch(a.id, { roles: ['user'] }, asManager), await remove(a.id, asManager)]) {
+      t.equal(res.statusCode, 403)
+      t.match(res.json(), { code: 'forbidden', detail: 'You can only manage accounts whose permissions you hold yourself.' })
+    }
+    t.match(await read(a.id), { is_active: true })
+    t.same((await read(plain.session.user.id)).roles, ['user'])
+
+    const within = await patch(plain.session.user.id, { roles: ['support', 'user'] }, asManager)
+    t.equal(within.statusCode, 200, 'roles within its own permissions are fine')
+    t.same(within.json().roles, ['support', 'user'])
+  })
+
+  t.test('the last active admin stays one', async (t) => {
+    const demoted = await patch(b.id, { roles: ['user'] }, asA)
+    t.equal(demoted.statusCode, 200, 'another admin remains')
+    // A deactivated admin does not count.
+    const c = await createAdmin(app)
+    t.equal((await patch(c.id, { is_active: false }, asA)).statusCode, 200)
+
+    // b's token names admin until it is refreshed, and a is now the only active admin.
+    for (const res of [await patch(a.id, { roles: ['user'] }, asB), await patch(a.id, { is_active: false }, asB), await remove(a.id, asB)]) {
+      t.equal(res.statusCode, 409)
+      t.match(res.json(), { code: 'conflict', detail: 'This is the last active admin; make another account admin first.' })
+    }
+    t.match(await read(a.id), { is_active: true, roles: ['admin', 'support', 'user'] })
+    t.equal((await patch(a.id, { roles: ['admin', 'user'] }, asB)).statusCode, 200, 'a change that keeps admin is fine')
+  })
+
+  t.test('two admins demoting each other at once leave one admin', async (t) => {
+    const x = await createAdmin(app)
+    const y = await createAdmin(app)
+    t.equal((await patch(a.id, { roles: ['user'] }, bearer(x.session.access_token))).statusCode, 200, 'only x and y are admins now')
+
+    // Holds each transaction right after it has locked its target, until the other one gets there too
+    // (or a moment has passed): without a lock shared by both, each would see the other as the admin that remains.
+    const held = new Set<unknown>()
+    let arrived = 0
+    let bothThere: () => void = () => {}
+    const barrier = new Promise<void>((resolve) => { bothThere = resolve })
+    const pauseAfterTargetLock: KyselyPlugin = {
+      transformQuery: ({ node, queryId }: PluginTransformQueryArgs) => {
+        if (SelectQueryNode.is(node) && node.endModifiers?.some((m) => m.modifier === 'ForUpdate') && JSON.stringify(node.from).includes('"users"')) held.add(queryId)
+        return node
+      },
+      transformResult: async ({ queryId, result }: PluginTransformResultArgs) => {
+        if (held.has(queryId)) {
+          arrived += 1
+          if (arrived === 2) bothThere()
+          await Promise.race([barrier, new Promise((resolve) => setTimeout(resolve, 300))])
+        }
+        return result
+      }
+    }
+    const service = createAdminUserService({
+      db: app.db.withPlugin(pauseAfterTargetLock), users: app.users, sessions: app.sessions, revocations: app.revocations, revocationTtlSeconds: 960
+    })
+    const asAdmin = (id: string) => ({ id, permissions: new Set(['*']) })
+    const outcomes = await Promise.allSettled([
+      service.update(y.id, { roles: ['user'] }, asAdmin(x.id)),
+      service.update(x.id, { roles: ['user'] }, asAdmin(y.id))
+    ])
+    t.same(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected'])
+    const failure = outcomes.find((o) => o.status === 'rejected')
+    t.match(failure?.reason, { status: 409, code: 'conflict' })
+    const admins = await app.db.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
+      .select('users.id').where('role_name', '=', 'admin').where('is_active', '=', true).where('deleted_at', 'is', null).execute()
+    t.equal(admins.length, 1)
   })
 })

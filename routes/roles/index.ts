@@ -1,8 +1,7 @@
 /** `/api/v1/roles`: list, create and delete roles. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import type { FastifyRequest } from 'fastify'
-import { authOf } from '../users/index.js'
+import { actorOf } from '../../plugins/permissions.js'
 import { problems } from '../../schemas/problem.js'
 import { CreateRoleBody, DeleteRoleQuery, Role, RoleParams } from '../../schemas/role.js'
 
@@ -12,7 +11,6 @@ const tags = ['roles']
 const roles: FastifyPluginAsyncTypebox = async (app) => {
   const canRead = [app.authenticate, app.requirePermission('roles:read')]
   const canWrite = [app.authenticate, app.requirePermission('roles:write')]
-  const heldBy = (request: FastifyRequest) => app.roles.permissionsOf(authOf(request).claims.roles)
 
   app.get('/', {
     onRequest: canRead,
@@ -37,7 +35,7 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: Type.Ref(Role), ...problems(401, 403, 409, 413, 415) }
     }
   }, async (request, reply) => {
-    const role = await app.roles.create(request.body, heldBy(request))
+    const role = await app.roles.create(request.body, actorOf(request).permissions)
     return reply.code(201).send(role)
   })
 
@@ -56,8 +54,9 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: { type: 'null', description: 'Deleted' }, ...problems(401, 403, 404, 409) }
     }
   }, async (request, reply) => {
-    const { affectedUsers } = await app.roles.remove(request.params.name, { force: request.query.force ?? false }, heldBy(request))
-    request.log.info({ role: request.params.name, affectedUsers, by: authOf(request).claims.sub }, 'role deleted')
+    const actor = actorOf(request)
+    const { affectedUsers } = await app.roles.remove(request.params.name, { force: request.query.force ?? false }, actor.permissions)
+    request.log.info({ role: request.params.name, affectedUsers, by: actor.id }, 'role deleted')
     return reply.code(204).send()
   })
 }

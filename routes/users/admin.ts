@@ -1,6 +1,7 @@
 /** `/api/v1/users` administration: list, read, update and delete other accounts. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
+import { actorOf } from '../../plugins/permissions.js'
 import { createAdminUserService } from '../../src/services/admin-users.js'
 import { DEFAULT_PAGE_SIZE, ListUsersQuery, UpdateUserBody, UserPage } from '../../schemas/admin-users.js'
 import { IdParams } from '../../schemas/common.js'
@@ -60,13 +61,15 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Activate or deactivate an account, or replace its roles',
       description: '`is_active: false` ends every session of the user at once: their access tokens answer `token_revoked` ' +
         'on the next request and they cannot log in until reactivated. `roles` replaces the whole set (unknown roles are ' +
-        '400) and reaches the user\'s access token at its next refresh.',
+        '400) and reaches the user\'s access token at its next refresh. 403 when the account, or a role to give, holds ' +
+        'permissions the caller lacks; 409 `conflict` when callers would deactivate themselves, take admin from ' +
+        'themselves, or leave no active admin.',
       security,
       params: IdParams,
       body: UpdateUserBody,
       response: { 200: Type.Ref(User), ...problems(401, 403, 404, 409, 413, 415) }
     }
-  }, async (request) => await service.update(request.params.id, request.body))
+  }, async (request) => await service.update(request.params.id, request.body, actorOf(request)))
 
   app.delete('/:id', {
     onRequest: [app.authenticate, app.requirePermission('users:delete')],
@@ -74,13 +77,15 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'deleteUser',
       summary: 'Delete an account (soft delete)',
-      description: 'Ends every session at once; the email and the username become free again.',
+      description: 'Ends every session at once; the email and the username become free again. 403 when the account ' +
+        'holds permissions the caller lacks; 409 `conflict` for the caller\'s own account (use DELETE /users/me) and ' +
+        'for the last active admin.',
       security,
       params: IdParams,
       response: { 204: { type: 'null', description: 'Deleted' }, ...problems(401, 403, 404, 409) }
     }
   }, async (request, reply) => {
-    await service.remove(request.params.id)
+    await service.remove(request.params.id, actorOf(request))
     return reply.code(204).send()
   })
 }

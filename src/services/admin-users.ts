@@ -1,8 +1,9 @@
 /** Managing other people's accounts: listing, reading, (de)activating, changing roles, deleting. */
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/types.js'
-import { errors } from '../errors.js'
+import { AppError, errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
+import { ADMIN_ROLE, covers, type Actor } from './roles.js'
 import type { SessionService } from './sessions.js'
 import { rolesOf, type PublicUser, type UserService } from './users.js'
 
@@ -56,6 +57,42 @@ function prefixPattern (q: string): string {
   return `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
+const conflict = (detail: string) => new AppError(409, 'conflict', detail)
+
+interface HeldRole { name: string, permissions: string[] }
+
+/** Locks the live account and answers it with the roles it holds now. */
+async function lockTarget (trx: Transaction<Database>, id: string): Promise<{ isActive: boolean, roles: HeldRole[] }> {
+  // Every change that can take admin away from someone queues here first, so two of them cannot
+  // both see "another admin remains" and together leave none.
+  await trx.selectFrom('roles').select('name').where('name', '=', ADMIN_ROLE).forUpdate().execute()
+  const target = await trx.selectFrom('users').select('is_active')
+    .where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
+  if (target === undefined) throw errors.notFound('No such user.')
+  const roles = await trx.selectFrom('user_roles').innerJoin('roles', 'roles.name', 'user_roles.role_name')
+    .select(['roles.name', 'roles.permissions']).where('user_roles.user_id', '=', id).execute()
+  return { isActive: target.is_active, roles }
+}
+
+/** An actor may only manage accounts, and hand out roles, whose permissions it holds itself: `users:write` alone cannot make an admin. */
+function assertCovers (actor: Actor, roles: HeldRole[], detail: string): void {
+  if (!covers(actor.permissions, roles.flatMap((r) => r.permissions))) throw new AppError(403, 'forbidden', detail)
+}
+
+async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Promise<void> {
+  const other = await trx.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select('users.id')
+    .where('user_roles.role_name', '=', ADMIN_ROLE)
+    .where('users.id', '!=', id)
+    .where('users.is_active', '=', true)
+    .where('users.deleted_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst()
+  if (other === undefined) throw conflict('This is the last active admin; make another account admin first.')
+}
+
+const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r.name === ADMIN_ROLE)
+
 export function createAdminUserService ({ db, users, sessions, revocations, revocationTtlSeconds }: AdminUserServiceDeps) {
   /** Ends every session and voids every access token the user holds, at once. */
   async function cutOff (userId: string): Promise<void> {
@@ -97,22 +134,27 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
 
     /**
      * `roles` replaces the whole set. Deactivation ends every session at once; a role change
-     * reaches the user's access token at its next refresh.
+     * reaches the user's access token at its next refresh. Nobody deactivates or demotes
+     * themselves here, and the last active admin stays one.
      */
-    async update (id: string, patch: UserPatch): Promise<PublicUser> {
+    async update (id: string, patch: UserPatch, actor: Actor): Promise<PublicUser> {
       const user = await db.transaction().execute(async (trx) => {
-        const target = await trx.selectFrom('users').select('id')
-          .where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
-        if (target === undefined) throw errors.notFound('No such user.')
-        if (patch.roles !== undefined) {
-          const wanted = patch.roles
+        const target = await lockTarget(trx, id)
+        assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
+        if (actor.id === id && patch.is_active === false) throw conflict('You cannot deactivate your own account.')
+        const wanted = patch.roles
+        if (actor.id === id && wanted !== undefined && hasAdmin(target.roles) && !wanted.includes(ADMIN_ROLE)) {
+          throw conflict('You cannot take the admin role from your own account; another admin has to.')
+        }
+        if (wanted !== undefined) {
           // Shared locks keep the roles from being deleted before this commits.
           const known = wanted.length === 0
             ? []
-            : await trx.selectFrom('roles').select('name').where('name', 'in', wanted).forShare().execute()
+            : await trx.selectFrom('roles').select(['name', 'permissions']).where('name', 'in', wanted).forShare().execute()
           const knownNames = new Set(known.map((r) => r.name))
           const unknown = wanted.flatMap((name, i) => knownNames.has(name) ? [] : [{ path: `/roles/${i}`, message: `is not a known role: ${name}` }])
           if (unknown.length > 0) throw errors.validation('Some roles do not exist.', unknown)
+          assertCovers(actor, known, 'You can only give roles whose permissions you hold yourself.')
           let removal = trx.deleteFrom('user_roles').where('user_id', '=', id)
           if (wanted.length > 0) removal = removal.where('role_name', 'not in', wanted)
           await removal.execute()
@@ -121,6 +163,8 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
               .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing()).execute()
           }
         }
+        const staysAdmin = (patch.is_active ?? target.isActive) && (wanted === undefined ? hasAdmin(target.roles) : wanted.includes(ADMIN_ROLE))
+        if (target.isActive && hasAdmin(target.roles) && !staysAdmin) await assertAnotherAdmin(trx, id)
         await trx.updateTable('users')
           .set({ ...(patch.is_active === undefined ? {} : { is_active: patch.is_active }), updated_at: new Date() })
           .where('id', '=', id).execute()
@@ -135,11 +179,15 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
     },
 
     /** Soft delete: the email and username become free again; every session ends at once. */
-    async remove (id: string): Promise<void> {
-      const deleted = await db.updateTable('users').set({ deleted_at: new Date(), updated_at: new Date() })
-        .where('id', '=', id).where('deleted_at', 'is', null)
-        .returning('id').executeTakeFirst()
-      if (deleted === undefined) throw errors.notFound('No such user.')
+    async remove (id: string, actor: Actor): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const target = await lockTarget(trx, id)
+        assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
+        if (actor.id === id) throw conflict('You cannot delete your own account here; use DELETE /users/me.')
+        if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, id)
+        const now = new Date()
+        await trx.updateTable('users').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
+      })
       await cutOff(id)
       await users.changed(id)
     }

@@ -9,6 +9,14 @@ export type Permission = typeof PERMISSIONS[number]
 /** What a role may hold: a permission, `resource:*` for every action on a resource, or `*` for everything. */
 export const GRANTABLE_PERMISSIONS = ['*', 'users:*', 'roles:*', ...PERMISSIONS] as const
 
+export const ADMIN_ROLE = 'admin'
+
+/** Who is acting, with the permissions the roles of their access token grant right now. */
+export interface Actor {
+  id: string
+  permissions: ReadonlySet<string>
+}
+
 export interface Role {
   name: string
   description: string
