@@ -190,6 +190,27 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
       })
       await cutOff(id)
       await users.changed(id)
+    },
+
+    /**
+     * For the command line: gives admin to the live account with this email, and reactivates it,
+     * since the command is how an operator gets back in. Undefined when there is no such account.
+     */
+    async promoteByEmail (email: string): Promise<{ user: PublicUser, wasAdmin: boolean, reactivated: boolean } | undefined> {
+      const result = await db.transaction().execute(async (trx) => {
+        const target = await trx.selectFrom('users').select(['id', 'is_active'])
+          .where(sql`lower(users.email)`, '=', email.toLowerCase()).where('deleted_at', 'is', null)
+          .forUpdate().executeTakeFirst()
+        if (target === undefined) return undefined
+        const granted = await trx.insertInto('user_roles').values({ user_id: target.id, role_name: ADMIN_ROLE })
+          .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing())
+          .returning('role_name').executeTakeFirst()
+        const user = await trx.updateTable('users').set({ is_active: true, updated_at: new Date() }).where('id', '=', target.id)
+          .returning([...userColumns, rolesOf('users.id').as('roles')]).executeTakeFirstOrThrow()
+        return { user, wasAdmin: granted === undefined, reactivated: !target.is_active }
+      })
+      if (result !== undefined) await users.changed(result.user.id)
+      return result
     }
   }
 }
