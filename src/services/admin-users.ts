@@ -165,12 +165,11 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
         }
         const staysAdmin = (patch.is_active ?? target.isActive) && (wanted === undefined ? hasAdmin(target.roles) : wanted.includes(ADMIN_ROLE))
         if (target.isActive && hasAdmin(target.roles) && !staysAdmin) await assertAnotherAdmin(trx, id)
-        await trx.updateTable('users')
+        return await trx.updateTable('users')
           .set({ ...(patch.is_active === undefined ? {} : { is_active: patch.is_active }), updated_at: new Date() })
-          .where('id', '=', id).execute()
-        const updated = await users.findPublic(id, trx)
-        if (updated === undefined) throw errors.notFound('No such user.')
-        return updated
+          .where('id', '=', id)
+          .returning([...userColumns, rolesOf('users.id').as('roles')])
+          .executeTakeFirstOrThrow()
       })
       // Also on a repeated deactivation, so a retry after a store outage finishes the job.
       if (patch.is_active === false) await cutOff(id)
