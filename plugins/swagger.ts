@@ -16,6 +16,7 @@ export default fp<{ version: string }>(async (app, { version }) => {
       tags: [
         { name: 'auth', description: 'Tokens and sessions' },
         { name: 'users', description: 'Accounts' },
+        { name: 'roles', description: 'Roles and their permissions' },
         { name: 'health', description: 'Probes' },
         { name: 'meta', description: 'Service metadata' }
       ],

@@ -13,15 +13,19 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import services from '../plugins/services.js'
 import auth from '../plugins/auth.js'
+import permissions from '../plugins/permissions.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import userRoutes from '../routes/users/index.js'
+import adminUserRoutes from '../routes/users/admin.js'
+import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
 import { Session } from '../schemas/auth.js'
+import { Role } from '../schemas/role.js'
 
 export interface BuildOptions {
   config: Config
@@ -64,12 +68,14 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   app.addSchema(Problem)
   app.addSchema(User)
   app.addSchema(Session)
+  app.addSchema(Role)
 
   await app.register(db, { database })
   await app.register(store)
   await app.register(tokens)
   await app.register(services)
   await app.register(auth)
+  await app.register(permissions)
   await app.register(swagger, { version })
 
   await app.register(metaRoutes, { version })
@@ -78,6 +84,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })
     await api.register(userRoutes, { prefix: '/users' })
+    await api.register(adminUserRoutes, { prefix: '/users' })
+    await api.register(roleRoutes, { prefix: '/roles' })
   }, { prefix: '/api/v1' })
 
   return app

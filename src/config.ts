@@ -49,6 +49,7 @@ export const ConfigSchema = Type.Object({
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, default: 1 }),
   HASH_CONCURRENCY: Type.Integer({ minimum: 0, default: 0 }),
   USER_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000 }),
+  ROLES_CACHE_TTL: Seconds(30),
 
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),

@@ -1,0 +1,217 @@
+/** Managing other people's accounts: listing, reading, (de)activating, changing roles, deleting. */
+import { sql, type Kysely, type Transaction } from 'kysely'
+import type { Database } from '../db/types.js'
+import { AppError, errors } from '../errors.js'
+import type { RevocationStore } from '../stores/revocation-store.js'
+import { ADMIN_ROLE, covers, type Actor } from './roles.js'
+import type { SessionService } from './sessions.js'
+import { rolesOf, type PublicUser, type UserService } from './users.js'
+
+export interface UserPage {
+  items: PublicUser[]
+  next_cursor: string | null
+}
+
+export interface ListUsersOptions {
+  limit: number
+  cursor?: string | undefined
+  q?: string | undefined
+}
+
+export interface UserPatch {
+  is_active?: boolean | undefined
+  roles?: string[] | undefined
+}
+
+export interface AdminUserServiceDeps {
+  db: Kysely<Database>
+  users: UserService
+  sessions: SessionService
+  revocations: RevocationStore
+  /** How long a "tokens before T are void" mark must live: the access-token lifetime plus clock skew. */
+  revocationTtlSeconds: number
+}
+
+const userColumns = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
+
+// Microseconds, as stored: a cursor rounded to milliseconds would skip rows created within the same millisecond.
+const cursorTimestamp = sql<string>`to_char(users.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})(\d{3})Z\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
+
+function encodeCursor (createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url')
+}
+
+function decodeCursor (cursor: string): { createdAt: string, id: string } {
+  const [, seconds = '', millis = '', micros = '', id = ''] = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8')) ?? []
+  // Only a real instant gets through: the database would answer an impossible date with an error, not a 400.
+  const inMillis = `${seconds}.${millis}Z`
+  if (id === '' || Number.isNaN(Date.parse(inMillis)) || new Date(inMillis).toISOString() !== inMillis) {
+    throw errors.validation('The cursor is not one this API gave out.', [{ path: 'querystring/cursor', message: 'is not a valid cursor' }])
+  }
+  return { createdAt: `${seconds}.${millis}${micros}Z`, id }
+}
+
+/** `like` treats % and _ as wildcards and \ as the escape; a search string means itself. */
+function prefixPattern (q: string): string {
+  return `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+const conflict = (detail: string) => new AppError(409, 'conflict', detail)
+
+interface HeldRole { name: string, permissions: string[] }
+
+/** Locks the live account and answers it with the roles it holds now. */
+async function lockTarget (trx: Transaction<Database>, id: string): Promise<{ isActive: boolean, roles: HeldRole[] }> {
+  // Every change that can take admin away from someone queues here first, so two of them cannot
+  // both see "another admin remains" and together leave none.
+  await trx.selectFrom('roles').select('name').where('name', '=', ADMIN_ROLE).forUpdate().execute()
+  const target = await trx.selectFrom('users').select('is_active')
+    .where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
+  if (target === undefined) throw errors.notFound('No such user.')
+  const roles = await trx.selectFrom('user_roles').innerJoin('roles', 'roles.name', 'user_roles.role_name')
+    .select(['roles.name', 'roles.permissions']).where('user_roles.user_id', '=', id).execute()
+  return { isActive: target.is_active, roles }
+}
+
+/** An actor may only manage accounts, and hand out roles, whose permissions it holds itself: `users:write` alone cannot make an admin. */
+function assertCovers (actor: Actor, roles: HeldRole[], detail: string): void {
+  if (!covers(actor.permissions, roles.flatMap((r) => r.permissions))) throw new AppError(403, 'forbidden', detail)
+}
+
+async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Promise<void> {
+  const other = await trx.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select('users.id')
+    .where('user_roles.role_name', '=', ADMIN_ROLE)
+    .where('users.id', '!=', id)
+    .where('users.is_active', '=', true)
+    .where('users.deleted_at', 'is', null)
+    .limit(1)
+    .executeTakeFirst()
+  if (other === undefined) throw conflict('This is the last active admin; make another account admin first.')
+}
+
+const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r.name === ADMIN_ROLE)
+
+export function createAdminUserService ({ db, users, sessions, revocations, revocationTtlSeconds }: AdminUserServiceDeps) {
+  /** Ends every session and voids every access token the user holds, at once. */
+  async function cutOff (userId: string): Promise<void> {
+    await sessions.revokeAllOf(userId)
+    await revocations.revokeUserTokensBefore(userId, Math.floor(Date.now() / 1000), revocationTtlSeconds)
+  }
+
+  return {
+    /** Live accounts, newest first; `q` matches the start of the email or the username, case-insensitively. */
+    async list ({ limit, cursor, q }: ListUsersOptions): Promise<UserPage> {
+      const after = cursor === undefined ? undefined : decodeCursor(cursor)
+      let query = db.selectFrom('users')
+        .select([...userColumns, rolesOf('users.id').as('roles'), cursorTimestamp.as('cursor_at')])
+        .where('users.deleted_at', 'is', null)
+      if (q !== undefined) {
+        const pattern = prefixPattern(q)
+        query = query.where((eb) => eb.or([
+          eb(sql`lower(users.email)`, 'like', pattern),
+          eb(sql`lower(users.username)`, 'like', pattern)
+        ]))
+      }
+      if (after !== undefined) {
+        query = query.where(sql<boolean>`(users.created_at, users.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`)
+      }
+      const rows = await query.orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(limit + 1).execute()
+      const page = rows.slice(0, limit)
+      const last = page.at(-1)
+      return {
+        items: page.map(({ cursor_at: _cursor, ...user }) => user),
+        next_cursor: rows.length > limit && last !== undefined ? encodeCursor(last.cursor_at, last.id) : null
+      }
+    },
+
+    async get (id: string): Promise<PublicUser> {
+      const user = await users.findPublic(id)
+      if (user === undefined) throw errors.notFound('No such user.')
+      return user
+    },
+
+    /**
+     * `roles` replaces the whole set. Deactivation ends every session at once; a role change
+     * reaches the user's access token at its next refresh. Nobody deactivates or demotes
+     * themselves here, and the last active admin stays one.
+     */
+    async update (id: string, patch: UserPatch, actor: Actor): Promise<PublicUser> {
+      const user = await db.transaction().execute(async (trx) => {
+        const target = await lockTarget(trx, id)
+        assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
+        if (actor.id === id && patch.is_active === false) throw conflict('You cannot deactivate your own account.')
+        const wanted = patch.roles
+        if (actor.id === id && wanted !== undefined && hasAdmin(target.roles) && !wanted.includes(ADMIN_ROLE)) {
+          throw conflict('You cannot take the admin role from your own account; another admin has to.')
+        }
+        if (wanted !== undefined) {
+          // Shared locks keep the roles from being deleted before this commits.
+          const known = wanted.length === 0
+            ? []
+            : await trx.selectFrom('roles').select(['name', 'permissions']).where('name', 'in', wanted).forShare().execute()
+          const knownNames = new Set(known.map((r) => r.name))
+          const unknown = wanted.flatMap((name, i) => knownNames.has(name) ? [] : [{ path: `/roles/${i}`, message: `is not a known role: ${name}` }])
+          if (unknown.length > 0) throw errors.validation('Some roles do not exist.', unknown)
+          assertCovers(actor, known, 'You can only give roles whose permissions you hold yourself.')
+          let removal = trx.deleteFrom('user_roles').where('user_id', '=', id)
+          if (wanted.length > 0) removal = removal.where('role_name', 'not in', wanted)
+          await removal.execute()
+          if (wanted.length > 0) {
+            await trx.insertInto('user_roles').values(wanted.map((name) => ({ user_id: id, role_name: name })))
+              .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing()).execute()
+          }
+        }
+        const staysAdmin = (patch.is_active ?? target.isActive) && (wanted === undefined ? hasAdmin(target.roles) : wanted.includes(ADMIN_ROLE))
+        if (target.isActive && hasAdmin(target.roles) && !staysAdmin) await assertAnotherAdmin(trx, id)
+        return await trx.updateTable('users')
+          .set({ ...(patch.is_active === undefined ? {} : { is_active: patch.is_active }), updated_at: new Date() })
+          .where('id', '=', id)
+          .returning([...userColumns, rolesOf('users.id').as('roles')])
+          .executeTakeFirstOrThrow()
+      })
+      // Also on a repeated deactivation, so a retry after a store outage finishes the job.
+      if (patch.is_active === false) await cutOff(id)
+      await users.changed(id)
+      return user
+    },
+
+    /** Soft delete: the email and username become free again; every session ends at once. */
+    async remove (id: string, actor: Actor): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        const target = await lockTarget(trx, id)
+        assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
+        if (actor.id === id) throw conflict('You cannot delete your own account here; use DELETE /users/me.')
+        if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, id)
+        const now = new Date()
+        await trx.updateTable('users').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
+      })
+      await cutOff(id)
+      await users.changed(id)
+    },
+
+    /**
+     * For the command line: gives admin to the live account with this email, and reactivates it,
+     * since the command is how an operator gets back in. Undefined when there is no such account.
+     */
+    async promoteByEmail (email: string): Promise<{ user: PublicUser, wasAdmin: boolean, reactivated: boolean } | undefined> {
+      const result = await db.transaction().execute(async (trx) => {
+        const target = await trx.selectFrom('users').select(['id', 'is_active'])
+          .where(sql`lower(users.email)`, '=', email.toLowerCase()).where('deleted_at', 'is', null)
+          .forUpdate().executeTakeFirst()
+        if (target === undefined) return undefined
+        const granted = await trx.insertInto('user_roles').values({ user_id: target.id, role_name: ADMIN_ROLE })
+          .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing())
+          .returning('role_name').executeTakeFirst()
+        const user = await trx.updateTable('users').set({ is_active: true, updated_at: new Date() }).where('id', '=', target.id)
+          .returning([...userColumns, rolesOf('users.id').as('roles')]).executeTakeFirstOrThrow()
+        return { user, wasAdmin: granted === undefined, reactivated: !target.is_active }
+      })
+      if (result !== undefined) await users.changed(result.user.id)
+      return result
+    }
+  }
+}
+
+export type AdminUserService = ReturnType<typeof createAdminUserService>
