@@ -34,5 +34,9 @@ export default fp<{ version: string }>(async (app, { version }) => {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } })
+  // The docs are not rate limited: every route Swagger UI adds is marked like the health probes.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => { route.config = { ...route.config, rateLimit: false } })
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } })
+  })
 }, { name: 'swagger' })

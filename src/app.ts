@@ -13,6 +13,7 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import services from '../plugins/services.js'
 import auth from '../plugins/auth.js'
+import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
@@ -68,6 +69,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(tokens)
   await app.register(services)
   await app.register(auth)
+  await app.register(rateLimit)
   await app.register(swagger, { version })
 
   await app.register(metaRoutes, { version })

@@ -5,7 +5,11 @@ import { AppError, errors } from '../../src/errors.js'
 import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { perMinute } from '../../plugins/rate-limit.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
+
+/** Password logins through `/login` and `/token` share one per-IP budget. */
+export const LOGIN_LIMIT_GROUP = 'login'
 
 export function originOf (request: FastifyRequest): SessionOrigin {
   return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
@@ -22,6 +26,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
 
   app.post('/register', {
+    config: { rateLimit: perMinute(config.RATE_LIMIT_REGISTER_MAX) },
     schema: {
       tags: ['auth'],
       operationId: 'register',
@@ -37,6 +42,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/login', {
+    config: { rateLimit: perMinute(config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
       operationId: 'login',
@@ -53,6 +59,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/refresh', {
+    config: { rateLimit: perMinute(config.RATE_LIMIT_REFRESH_MAX) },
     preValidation: defaultEmptyBody,
     schema: {
       tags: ['auth'],

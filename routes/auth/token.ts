@@ -10,7 +10,8 @@ import type { IssuedSession } from '../../src/services/auth.js'
 import { OAuthError, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { sendProblem, toAppError } from '../../plugins/errors.js'
-import { originOf } from './index.js'
+import { perMinute } from '../../plugins/rate-limit.js'
+import { LOGIN_LIMIT_GROUP, originOf } from './index.js'
 
 class OAuthFailure extends Error {
   constructor (readonly kind: OAuthError['error'], description: string, readonly status = 400) {
@@ -46,6 +47,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/token', {
+    config: { rateLimit: perMinute(app.config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
       operationId: 'token',
