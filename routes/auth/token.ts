@@ -54,7 +54,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
-      response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError, ...problems(413, 415) }
+      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError }
     }
   }, async (request, reply) => {
     const body = request.body
