@@ -8,6 +8,7 @@ import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin from '../plugins/errors.js'
+import security from '../plugins/security.js'
 import db from '../plugins/db.js'
 import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
@@ -59,6 +60,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(configPlugin, { config })
   await app.register(validation)
   await app.register(errorsPlugin)
+  await app.register(security)
   await app.register(cookie)
   app.addSchema(Problem)
   app.addSchema(User)

@@ -6,6 +6,7 @@ import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { perMinute } from '../../plugins/rate-limit.js'
+import { authBodyLimit } from '../../plugins/security.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
 
 /** Password logins through `/login` and `/token` share one per-IP budget. */
@@ -24,8 +25,10 @@ const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
+  const bodyLimit = authBodyLimit(config)
 
   app.post('/register', {
+    bodyLimit,
     config: { rateLimit: perMinute(config.RATE_LIMIT_REGISTER_MAX) },
     schema: {
       tags: ['auth'],
@@ -42,6 +45,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/login', {
+    bodyLimit,
     config: { rateLimit: perMinute(config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
@@ -59,6 +63,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/refresh', {
+    bodyLimit,
     config: { rateLimit: perMinute(config.RATE_LIMIT_REFRESH_MAX) },
     preValidation: defaultEmptyBody,
     schema: {
@@ -78,6 +83,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/logout', {
+    bodyLimit,
     onRequest: app.authenticateIfPresent,
     preValidation: defaultEmptyBody,
     schema: {
@@ -105,6 +111,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/revoke', {
+    bodyLimit,
     preValidation: defaultEmptyBody,
     schema: {
       tags: ['auth'],

@@ -11,6 +11,7 @@ import { OAuthError, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { sendProblem, toAppError } from '../../plugins/errors.js'
 import { perMinute } from '../../plugins/rate-limit.js'
+import { authBodyLimit } from '../../plugins/security.js'
 import { LOGIN_LIMIT_GROUP, originOf } from './index.js'
 
 class OAuthFailure extends Error {
@@ -47,6 +48,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/token', {
+    bodyLimit: authBodyLimit(app.config),
     config: { rateLimit: perMinute(app.config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
