@@ -9,6 +9,7 @@ import configPlugin from '../plugins/config.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin from '../plugins/errors.js'
 import security from '../plugins/security.js'
+import metrics from '../plugins/metrics.js'
 import db from '../plugins/db.js'
 import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
@@ -21,6 +22,7 @@ import tokenRoute from '../routes/auth/token.js'
 import userRoutes from '../routes/users/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
+import metricsRoutes from '../routes/metrics/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
 import { Session } from '../schemas/auth.js'
@@ -61,6 +63,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(validation)
   await app.register(errorsPlugin)
   await app.register(security)
+  // Early, so that every route and the not-found handler are measured.
+  await app.register(metrics)
   await app.register(cookie)
   app.addSchema(Problem)
   app.addSchema(User)
@@ -76,6 +80,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   await app.register(metaRoutes, { version })
   await app.register(healthRoutes, { version })
+  await app.register(metricsRoutes)
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })

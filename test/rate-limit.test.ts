@@ -71,7 +71,7 @@ t.test('rate limits', async (t) => {
     const ip = nextIp()
     for (let i = 0; i < 3; i++) await get(JWKS, ip)
     assertLimited(t, await get(JWKS, ip), 3)
-    for (const url of ['/', '/health', '/health/liveness', '/health/readiness', '/health/startup', '/docs', '/docs/json', '/docs/static/index.css']) {
+    for (const url of ['/', '/metrics', '/health', '/health/liveness', '/health/readiness', '/health/startup', '/docs', '/docs/json', '/docs/static/index.css']) {
       for (let i = 0; i < 4; i++) {
         const res = await get(url, ip)
         t.ok(res.statusCode < 400, `${url} answers ${res.statusCode}`)
