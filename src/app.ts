@@ -7,7 +7,7 @@ import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
 import validation from '../plugins/validation.js'
-import errorsPlugin from '../plugins/errors.js'
+import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
 import metrics from '../plugins/metrics.js'
 import db from '../plugins/db.js'
@@ -55,6 +55,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     return503OnClosing: true,
+    // A URL with a broken percent-escape never reaches a route or the error handler: answer it here.
+    frameworkErrors: (err, _request, reply) => { sendProblem(reply, toAppError(err)) },
     routerOptions: { maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
