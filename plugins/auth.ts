@@ -18,6 +18,11 @@ declare module 'fastify' {
 // RFC 6750 §2.1: "Bearer" then a b64token.
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i
 
+/** The token of a well-formed `Authorization: Bearer` header, else undefined. */
+export function bearerTokenOf (header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1]
+}
+
 function withChallenge (err: unknown): unknown {
   if (err instanceof AppError && err.status === 401) {
     err.headers['www-authenticate'] = `Bearer error="invalid_token", error_description="${err.message.replaceAll('"', "'")}"`
@@ -29,10 +34,10 @@ export default fp(async (app) => {
   app.decorateRequest('auth', null)
 
   async function authenticateHeader (request: FastifyRequest, header: string): Promise<void> {
-    const match = BEARER.exec(header)
-    if (match?.[1] === undefined) throw withChallenge(new AppError(401, 'invalid_token', 'The Authorization header must be "Bearer <access token>".'))
+    const token = bearerTokenOf(header)
+    if (token === undefined) throw withChallenge(new AppError(401, 'invalid_token', 'The Authorization header must be "Bearer <access token>".'))
     try {
-      request.auth = await app.authService.authenticate(match[1])
+      request.auth = await app.authService.authenticate(token)
     } catch (err) {
       throw withChallenge(err)
     }

@@ -2,6 +2,8 @@
 import fp from 'fastify-plugin'
 import { hashConcurrency } from '../src/config.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
+import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
+import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
@@ -12,6 +14,8 @@ declare module 'fastify' {
     users: UserService
     sessions: SessionService
     authService: AuthService
+    /** The per-email limit of forgot-password: `await app.forgotPasswordLimiter.consume(email)`. */
+    forgotPasswordLimiter: ForgotPasswordLimiter
   }
 }
 
@@ -35,7 +39,13 @@ export default fp(async (app) => {
   app.decorate('passwords', passwords)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
-  app.decorate('authService', createAuthService({
+  const authService = createAuthService({
     users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordMinLength: config.PASSWORD_MIN_LENGTH
-  }))
+  })
+  const loginThrottle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
+    (err) => app.log.error({ err }, 'login throttle store unavailable: attempt let through'))
+  app.decorate('authService', withLoginThrottle(authService, loginThrottle))
+  app.decorate('forgotPasswordLimiter', createForgotPasswordLimiter(app.counters,
+    { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
+    (err) => app.log.error({ err }, 'forgot-password limit store unavailable: request let through')))
 }, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens'] })

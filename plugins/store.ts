@@ -1,13 +1,20 @@
-/** The revocation store: Redis when `REDIS_URL` is set, in-process otherwise; exposes `app.revocations`. */
+/**
+ * The shared stores: Redis when `REDIS_URL` is set, in-process otherwise. Exposes `app.revocations`
+ * and `app.counters` (the window counters of the throttles).
+ */
 import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
 import type { RevocationStore } from '../src/stores/revocation-store.js'
+import type { CounterStore } from '../src/stores/counter-store.js'
+import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
+import { createRedisCounterStore } from '../src/stores/redis-counter-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     revocations: RevocationStore
+    counters: CounterStore
   }
 }
 
@@ -18,6 +25,7 @@ export default fp(async (app) => {
     const store = createMemoryRevocationStore()
     app.addHook('onClose', () => store.close())
     app.decorate('revocations', store)
+    app.decorate('counters', createMemoryCounterStore())
     return
   }
   await app.register(fastifyRedis, {
@@ -31,4 +39,5 @@ export default fp(async (app) => {
   })
   app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
   app.decorate('revocations', createRedisRevocationStore(app.redis))
+  app.decorate('counters', createRedisCounterStore(app.redis))
 }, { name: 'store', dependencies: ['config'] })

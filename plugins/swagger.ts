@@ -3,6 +3,21 @@ import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 
+// Swagger UI loads its own scripts and styles from /docs and styles elements inline; nothing else.
+const DOCS_CSP = {
+  'default-src': ["'self'"],
+  'base-uri': ["'self'"],
+  'connect-src': ["'self'"],
+  'font-src': ["'self'", 'data:'],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+  'img-src': ["'self'", 'data:'],
+  'object-src': ["'none'"],
+  'script-src': ["'self'"],
+  'script-src-attr': ["'none'"],
+  'style-src': ["'self'", "'unsafe-inline'"]
+}
+
 export default fp<{ version: string }>(async (app, { version }) => {
   await app.register(swagger, {
     openapi: {
@@ -35,5 +50,9 @@ export default fp<{ version: string }>(async (app, { version }) => {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
     }
   })
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false } })
+  // The docs are not rate limited: every route Swagger UI adds is marked like the health probes.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => { route.config = { ...route.config, rateLimit: false } })
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: false }, staticCSP: DOCS_CSP })
+  })
 }, { name: 'swagger' })

@@ -7,13 +7,16 @@ import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
 import validation from '../plugins/validation.js'
-import errorsPlugin from '../plugins/errors.js'
+import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
+import security from '../plugins/security.js'
+import metrics from '../plugins/metrics.js'
 import db from '../plugins/db.js'
 import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import services from '../plugins/services.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
+import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
@@ -22,6 +25,7 @@ import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
+import metricsRoutes from '../routes/metrics/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
 import { Session } from '../schemas/auth.js'
@@ -57,6 +61,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     return503OnClosing: true,
     // The embedded database runs initdb on first start, which can take well over Fastify's default 10 s.
     pluginTimeout: 120_000,
+    // A URL with a broken percent-escape never reaches a route or the error handler: answer it here.
+    frameworkErrors: (err, _request, reply) => { sendProblem(reply, toAppError(err)) },
     routerOptions: { maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
@@ -64,6 +70,9 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(configPlugin, { config })
   await app.register(validation)
   await app.register(errorsPlugin)
+  await app.register(security)
+  // Early, so that every route and the not-found handler are measured.
+  await app.register(metrics)
   await app.register(cookie)
   app.addSchema(Problem)
   app.addSchema(User)
@@ -76,10 +85,12 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(services)
   await app.register(auth)
   await app.register(permissions)
+  await app.register(rateLimit)
   await app.register(swagger, { version })
 
   await app.register(metaRoutes, { version })
   await app.register(healthRoutes, { version })
+  await app.register(metricsRoutes)
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })

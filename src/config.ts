@@ -42,6 +42,8 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_FORGOT_MAX: PerMinute(5),
   LOGIN_THROTTLE_MAX: Type.Integer({ minimum: 1, default: 5 }),
   LOGIN_THROTTLE_WINDOW: Seconds(900),
+  FORGOT_PASSWORD_EMAIL_MAX: Type.Integer({ minimum: 1, default: 3 }),
+  FORGOT_PASSWORD_EMAIL_WINDOW: Seconds(3600),
 
   PASSWORD_MIN_LENGTH: Type.Integer({ minimum: 8, maximum: 128, default: 8 }),
   ARGON2_MEMORY_KIB: Type.Integer({ minimum: 1024, default: 19456 }),

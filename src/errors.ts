@@ -88,6 +88,10 @@ export const errors = {
   notFound: (detail = 'No such resource.') => new AppError(404, 'not_found', detail),
   emailTaken: () => new AppError(409, 'email_taken', 'An account with this email already exists.'),
   usernameTaken: () => new AppError(409, 'username_taken', 'This username is already taken.'),
+  rateLimited: (retryAfterSeconds: number, detail = 'Too many requests.') => {
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    return new AppError(429, 'rate_limited', `${detail} Retry in ${seconds} s.`, { headers: { 'retry-after': String(seconds) } })
+  },
   unavailable: (dependency: string) => new AppError(503, 'unavailable', `A dependency is unavailable: ${dependency}.`, { headers: { 'retry-after': '5' } })
 }
 

@@ -31,7 +31,8 @@ export const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_LOGIN_MAX: '100000',
   RATE_LIMIT_REFRESH_MAX: '100000',
   RATE_LIMIT_FORGOT_MAX: '100000',
-  LOGIN_THROTTLE_MAX: '100000'
+  LOGIN_THROTTLE_MAX: '100000',
+  FORGOT_PASSWORD_EMAIL_MAX: '100000'
 }
 
 export function uniqueName (prefix: string): string {

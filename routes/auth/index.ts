@@ -5,7 +5,12 @@ import { AppError, errors } from '../../src/errors.js'
 import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { perMinute } from '../../plugins/rate-limit.js'
+import { authBodyLimit } from '../../plugins/security.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
+
+/** Password logins through `/login` and `/token` share one per-IP budget. */
+export const LOGIN_LIMIT_GROUP = 'login'
 
 export function originOf (request: FastifyRequest): SessionOrigin {
   return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
@@ -20,8 +25,11 @@ const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
+  const bodyLimit = authBodyLimit(config)
 
   app.post('/register', {
+    bodyLimit,
+    config: { rateLimit: perMinute(config.RATE_LIMIT_REGISTER_MAX) },
     schema: {
       tags: ['auth'],
       operationId: 'register',
@@ -37,6 +45,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/login', {
+    bodyLimit,
+    config: { rateLimit: perMinute(config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
       operationId: 'login',
@@ -53,6 +63,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/refresh', {
+    bodyLimit,
+    config: { rateLimit: perMinute(config.RATE_LIMIT_REFRESH_MAX) },
     preValidation: defaultEmptyBody,
     schema: {
       tags: ['auth'],
@@ -71,6 +83,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/logout', {
+    bodyLimit,
     onRequest: app.authenticateIfPresent,
     preValidation: defaultEmptyBody,
     schema: {
@@ -98,6 +111,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/revoke', {
+    bodyLimit,
     preValidation: defaultEmptyBody,
     schema: {
       tags: ['auth'],

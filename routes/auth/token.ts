@@ -10,7 +10,9 @@ import type { IssuedSession } from '../../src/services/auth.js'
 import { OAuthError, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { sendProblem, toAppError } from '../../plugins/errors.js'
-import { originOf } from './index.js'
+import { perMinute } from '../../plugins/rate-limit.js'
+import { authBodyLimit } from '../../plugins/security.js'
+import { LOGIN_LIMIT_GROUP, originOf } from './index.js'
 
 class OAuthFailure extends Error {
   constructor (readonly kind: OAuthError['error'], description: string, readonly status = 400) {
@@ -46,13 +48,15 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
   })
 
   app.post('/token', {
+    bodyLimit: authBodyLimit(app.config),
+    config: { rateLimit: perMinute(app.config.RATE_LIMIT_LOGIN_MAX, LOGIN_LIMIT_GROUP) },
     schema: {
       tags: ['auth'],
       operationId: 'token',
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
-      response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError, ...problems(413, 415) }
+      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError }
     }
   }, async (request, reply) => {
     const body = request.body

@@ -44,9 +44,11 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   app.addHook('onReady', async () => { started = true })
 
   const tags = ['health']
+  const unlimited = { rateLimit: false } as const
   const noStore = { 'cache-control': 'no-store' }
 
   app.get('/health', {
+    config: unlimited,
     schema: { tags, operationId: 'health', summary: 'Status of the service and its dependencies', response: { 200: HealthReport, 503: HealthReport } }
   }, async (_request, reply) => {
     const report = await healthReport(app, version)
@@ -54,10 +56,12 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   })
 
   app.get('/health/liveness', {
+    config: unlimited,
     schema: { tags, operationId: 'liveness', summary: 'The process is up (touches no dependency)', response: { 200: Status } }
   }, async () => ({ status: 'ok' }))
 
   app.get('/health/readiness', {
+    config: unlimited,
     schema: { tags, operationId: 'readiness', summary: 'The database and Redis answer', response: { 200: HealthReport, 503: HealthReport } }
   }, async (_request, reply) => {
     const report = await healthReport(app, version)
@@ -65,6 +69,7 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   })
 
   app.get('/health/startup', {
+    config: unlimited,
     schema: { tags, operationId: 'startup', summary: 'Migrations applied and the app ready', response: { 200: Status, 503: Status } }
   }, async (_request, reply) => reply.code(started ? 200 : 503).send({ status: started ? 'ok' : 'starting' }))
 }

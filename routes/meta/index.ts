@@ -18,6 +18,7 @@ const Jwks = Type.Object({
 
 const meta: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { version }) => {
   app.get('/', {
+    config: { rateLimit: false },
     schema: {
       tags: ['meta'],
       operationId: 'root',

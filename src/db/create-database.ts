@@ -20,6 +20,9 @@ export async function createDatabase (config: Config, onPoolError: (err: Error) 
     const pool = new pg.Pool({ connectionString: url, max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 })
     // An idle client losing its server emits on the pool; unhandled, that would end the process.
     pool.on('error', onPoolError)
+    // So does a checked-out client between two queries (the pool listens to idle clients only);
+    // its next query then fails, and answers 503.
+    pool.on('connect', (client) => { client.on('error', onPoolError) })
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres' }
   }
   if (url === 'memory://') {

@@ -1,0 +1,42 @@
+/**
+ * The per-email limit of `POST /auth/forgot-password` (API.md: 3 an hour): caps the mail one address
+ * can be sent, whoever asks. Every address is counted, registered or not, so the answer reveals nothing.
+ */
+import { createHash } from 'node:crypto'
+import { errors } from '../errors.js'
+import type { CounterStore } from '../stores/counter-store.js'
+import { normalizeLogin } from './login-throttle.js'
+
+export interface ForgotPasswordLimitSettings {
+  max: number
+  windowSeconds: number
+}
+
+export type LimitDecision = { allowed: true } | { allowed: false, retryAfter: number }
+
+export function createForgotPasswordLimiter (counters: CounterStore, settings: ForgotPasswordLimitSettings, onStoreError: (err: unknown) => void) {
+  const keyOf = (email: string) => `throttle:forgot:${createHash('sha256').update(normalizeLogin(email)).digest('base64url')}`
+
+  const hit = async (email: string): Promise<LimitDecision> => {
+    try {
+      const { count, resetInSeconds } = await counters.hit(keyOf(email), settings.windowSeconds)
+      return count > settings.max ? { allowed: false, retryAfter: Math.max(1, resetInSeconds) } : { allowed: true }
+    } catch (err) {
+      // Rate limits fail open: an unreachable store must not stop password resets.
+      onStoreError(err)
+      return { allowed: true }
+    }
+  }
+
+  return {
+    /** Counts one request for this address and says whether it is within the limit. */
+    hit,
+    /** Counts one request for this address; throws 429 `rate_limited` with Retry-After over the limit. */
+    async consume (email: string): Promise<void> {
+      const decision = await hit(email)
+      if (!decision.allowed) throw errors.rateLimited(decision.retryAfter, 'Too many password reset requests for this address.')
+    }
+  }
+}
+
+export type ForgotPasswordLimiter = ReturnType<typeof createForgotPasswordLimiter>

@@ -1,0 +1,35 @@
+/** Redis window counters: shared by every instance; each hit is one atomic script call. */
+import type { Redis } from 'ioredis'
+import { DependencyError } from '../errors.js'
+import type { CounterStore } from './counter-store.js'
+
+// INCR and the expiry in one step, so a crash between them can never leave a counter without a window.
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl < 0 then
+  ttl = tonumber(ARGV[1])
+  redis.call('EXPIRE', KEYS[1], ttl)
+end
+return { count, ttl }`
+
+async function guarded<T> (op: () => Promise<T>): Promise<T> {
+  try {
+    return await op()
+  } catch (err) {
+    throw new DependencyError('redis', err)
+  }
+}
+
+export function createRedisCounterStore (redis: Redis): CounterStore {
+  return {
+    kind: 'redis',
+    hit: (key, windowSeconds) => guarded(async () => {
+      const [count, ttl] = await redis.eval(HIT_SCRIPT, 1, key, String(windowSeconds)) as [number, number]
+      return { count, resetInSeconds: ttl }
+    }),
+    reset: (key) => guarded(async () => {
+      await redis.del(key)
+    })
+  }
+}
