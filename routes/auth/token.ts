@@ -52,7 +52,8 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
-      response: { 200: TokenResponse, 400: OAuthError, 401: OAuthError, ...problems(413, 415) }
+      // The OAuth2 shapes come last: problems() also declares 400, which they must override.
+      response: { 200: TokenResponse, ...problems(413, 415), 400: OAuthError, 401: OAuthError }
     }
   }, async (request, reply) => {
     const body = request.body
