@@ -58,6 +58,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(configPlugin, { config })
   await app.register(validation)
   await app.register(errorsPlugin)
+  // No route takes text/plain, which Fastify parses by default: such bodies are 415, as are forms a cross-site page can post.
+  app.removeContentTypeParser('text/plain')
   await app.register(cookie)
   app.addSchema(Problem)
   app.addSchema(User)
