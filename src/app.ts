@@ -51,6 +51,8 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
     bodyLimit: config.BODY_LIMIT,
     return503OnClosing: true,
+    // Starting the embedded PGlite (initdb on a fresh data dir) costs seconds of CPU, past Fastify's 10 s default on a busy machine.
+    pluginTimeout: 60_000,
     routerOptions: { maxParamLength: 200 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
