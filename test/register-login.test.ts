@@ -2,6 +2,7 @@ import t from 'tap'
 import { performance } from 'node:perf_hooks'
 import { Algorithm, hash } from '@node-rs/argon2'
 import type { App } from '../src/app.js'
+import { createPasswordHasher } from '../src/services/password-hasher.js'
 import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
 
 const register = (app: App, payload: object, headers: Record<string, string> = {}) =>
@@ -199,4 +200,16 @@ t.test('argon2id with the OWASP parameters, upgraded on login, and login timing'
     const ratio = mean(unknownTimes) / mean(wrongTimes)
     t.ok(ratio > 0.5 && ratio < 2, `unknown ${mean(unknownTimes).toFixed(1)} ms vs wrong password ${mean(wrongTimes).toFixed(1)} ms (ratio ${ratio.toFixed(2)})`)
   })
+})
+
+t.test('the password hasher never throws on a stored hash it cannot read', async (t) => {
+  const hasher = createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 1)
+  const good = await hasher.hash(TEST_PASSWORD)
+  t.equal(await hasher.verify(good, TEST_PASSWORD), true)
+  t.equal(await hasher.verify('not a hash', TEST_PASSWORD), false, 'a corrupt row is a failed login, not a 500')
+  t.equal(hasher.needsRehash(good), false)
+  t.equal(hasher.needsRehash('not a hash'), true)
+  const argon2i = await hash(TEST_PASSWORD, { algorithm: Algorithm.Argon2i, memoryCost: 1024, timeCost: 1, parallelism: 1 })
+  t.equal(hasher.needsRehash(argon2i), true, 'another argon2 variant is upgraded to argon2id')
+  t.equal(await hasher.verify(argon2i, TEST_PASSWORD), true, 'and still verifies until then')
 })
