@@ -21,7 +21,8 @@ function fieldErrors (context: string | undefined, issues: ValidationIssue[]): F
 }
 
 // Connection-level failures of PostgreSQL or Redis: the request was fine, the dependency was not.
-const DEPENDENCY_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300'])
+// 3D000 and 57P04: the database itself is gone (dropped, or not restored yet), which new connections meet.
+const DEPENDENCY_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '57P04', '3D000', '08000', '08001', '08003', '08006', '53300'])
 
 function isDependencyFailure (err: unknown): boolean {
   if (err instanceof DependencyError) return true

@@ -56,6 +56,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
+      // The OAuth2 shapes come last: problems() also declares 400, which they must override.
       response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError }
     }
   }, async (request, reply) => {

@@ -41,8 +41,15 @@ export function createMemoryRevocationStore (now: () => number = Date.now): Revo
       for (const id of sessionIds) write(keys.session(id), '1', ttlSeconds)
     },
     async revokeUserTokensBefore (userId, epochSeconds, ttlSeconds) {
-      const current = Number(read(keys.userNotBefore(userId)) ?? 0)
-      write(keys.userNotBefore(userId), String(Math.max(current, epochSeconds)), ttlSeconds)
+      const key = keys.userNotBefore(userId)
+      const current = read(key)
+      if (current === null || epochSeconds > Number(current)) {
+        write(key, String(epochSeconds), ttlSeconds)
+        return
+      }
+      // As the Redis store does (EXPIRE GT): an older mark may lengthen the kept one's life, never shorten it.
+      const entry = entries.get(key)
+      if (entry !== undefined) entry.expiresAt = Math.max(entry.expiresAt, now() + ttlSeconds * 1000)
     },
     async bumpUserVersion (userId, version, ttlSeconds) {
       write(keys.userVersion(userId), version, ttlSeconds)
