@@ -1,6 +1,6 @@
 /** Builds the domain services once per app and exposes them as decorators. */
 import fp from 'fastify-plugin'
-import { hashConcurrency } from '../src/config.js'
+import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
 import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
 import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
@@ -19,9 +19,6 @@ declare module 'fastify' {
   }
 }
 
-// A revocation mark must outlive every access token issued before it, with room for clock skew.
-const CLOCK_SKEW_SECONDS = 60
-
 export default fp(async (app) => {
   const { config, db, revocations } = app
   const passwords = createPasswordHasher({
@@ -34,7 +31,7 @@ export default fp(async (app) => {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
-    revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
+    revocationTtlSeconds: revocationTtlSeconds(config)
   })
   app.decorate('passwords', passwords)
   app.decorate('users', users)

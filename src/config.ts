@@ -98,3 +98,8 @@ export function corsOrigins (config: Config): string[] {
 export function hashConcurrency (config: Config): number {
   return config.HASH_CONCURRENCY > 0 ? config.HASH_CONCURRENCY : availableParallelism()
 }
+
+/** How long a revocation mark must live: past every access token issued before it, with a minute for clock skew. */
+export function revocationTtlSeconds (config: Config): number {
+  return config.ACCESS_TOKEN_TTL + 60
+}

@@ -2,14 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { actorOf } from '../../plugins/permissions.js'
+import { revocationTtlSeconds } from '../../src/config.js'
 import { createAdminUserService } from '../../src/services/admin-users.js'
 import { DEFAULT_PAGE_SIZE, ListUsersQuery, UpdateUserBody, UserPage } from '../../schemas/admin-users.js'
 import { IdParams } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
 import { User } from '../../schemas/user.js'
-
-// A revocation mark must outlive every access token issued before it, with room for clock skew.
-const CLOCK_SKEW_SECONDS = 60
 
 const security = [{ bearerAuth: [] }]
 const tags = ['users']
@@ -20,7 +18,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
     users: app.users,
     sessions: app.sessions,
     revocations: app.revocations,
-    revocationTtlSeconds: app.config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
+    revocationTtlSeconds: revocationTtlSeconds(app.config)
   })
 
   app.get('/', {

@@ -7,7 +7,7 @@ import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from '@sinclair/typebox'
 import { Redis } from 'ioredis'
-import { loadConfig, type Config } from '../config.js'
+import { loadConfig, revocationTtlSeconds as revocationTtl, type Config } from '../config.js'
 import { createDatabase } from '../db/create-database.js'
 import { migrateToLatest } from '../db/migrate.js'
 import { AppError, DependencyError } from '../errors.js'
@@ -23,9 +23,6 @@ import { Email, Password, Username } from '../../schemas/common.js'
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
-
-// A revocation mark must outlive every access token issued before it, with room for clock skew.
-const CLOCK_SKEW_SECONDS = 60
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -149,7 +146,7 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
   const { db, kind } = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
   try {
     await migrateToLatest(db)
-    const revocationTtlSeconds = config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
+    const revocationTtlSeconds = revocationTtl(config)
     const users = createUserService({ db, revocations: store, cacheSize: 0, versionTtlSeconds: config.SESSION_MAX_AGE })
     const sessions = createSessionService(db, store, {
       refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
