@@ -2,13 +2,16 @@
 import fp from 'fastify-plugin'
 import { hashConcurrency } from '../src/config.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
+import { loadCommonPasswords } from '../src/services/common-passwords.js'
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
+import type { PasswordPolicy } from '../src/services/password-policy.js'
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     passwords: PasswordHasher
+    passwordPolicy: PasswordPolicy
     users: UserService
     sessions: SessionService
     authService: AuthService
@@ -25,6 +28,7 @@ export default fp(async (app) => {
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
   }, hashConcurrency(config))
+  const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
   const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
   const sessions = createSessionService(db, revocations, {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
@@ -33,9 +37,10 @@ export default fp(async (app) => {
     revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
   })
   app.decorate('passwords', passwords)
+  app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
   app.decorate('authService', createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordMinLength: config.PASSWORD_MIN_LENGTH
+    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy
   }))
 }, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens'] })

@@ -2,7 +2,7 @@
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { PasswordHasher } from './password-hasher.js'
-import { passwordProblem } from './password-policy.js'
+import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
 import type { AccessClaims, AccessTokens } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
@@ -29,10 +29,10 @@ export interface AuthServiceDeps {
   accessTokens: AccessTokens
   hasher: PasswordHasher
   revocations: RevocationStore
-  passwordMinLength: number
+  passwordPolicy: PasswordPolicy
 }
 
-export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordMinLength }: AuthServiceDeps) {
+export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy }: AuthServiceDeps) {
   const toIssued = (grant: SessionGrant): IssuedSession => {
     const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
     return {
@@ -47,7 +47,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
 
   return {
     async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
-      const problem = passwordProblem(input.password, passwordMinLength, input)
+      const problem = passwordProblem(input.password, passwordPolicy, input)
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
       return toIssued(await sessions.start(user.id, origin))
