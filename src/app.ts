@@ -11,6 +11,7 @@ import errorsPlugin from '../plugins/errors.js'
 import db from '../plugins/db.js'
 import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
+import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
 import auth from '../plugins/auth.js'
 import swagger from '../plugins/swagger.js'
@@ -66,6 +67,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(db, { database })
   await app.register(store)
   await app.register(tokens)
+  await app.register(mail)
   await app.register(services)
   await app.register(auth)
   await app.register(swagger, { version })
