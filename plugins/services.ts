@@ -1,7 +1,9 @@
 /** Builds the domain services once per app and exposes them as decorators. */
 import fp from 'fastify-plugin'
 import { hashConcurrency } from '../src/config.js'
+import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
+import { createBackgroundTasks, type BackgroundTasks } from '../src/services/background.js'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
 import type { PasswordPolicy } from '../src/services/password-policy.js'
@@ -15,6 +17,8 @@ declare module 'fastify' {
     users: UserService
     sessions: SessionService
     authService: AuthService
+    accounts: AccountService
+    background: BackgroundTasks
   }
 }
 
@@ -23,6 +27,9 @@ const CLOCK_SKEW_SECONDS = 60
 
 export default fp(async (app) => {
   const { config, db, revocations } = app
+  const background = createBackgroundTasks(app.log)
+  // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
+  app.addHook('onClose', () => background.idle())
   const passwords = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -36,6 +43,7 @@ export default fp(async (app) => {
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
     revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
   })
+  app.decorate('background', background)
   app.decorate('passwords', passwords)
   app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
@@ -43,4 +51,19 @@ export default fp(async (app) => {
   app.decorate('authService', createAuthService({
     users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy
   }))
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens'] })
+  app.decorate('accounts', createAccountService({
+    db,
+    users,
+    sessions,
+    revocations,
+    hasher: passwords,
+    policy: passwordPolicy,
+    mailer: app.mailer,
+    background,
+    settings: {
+      resetTokenTtlSeconds: config.RESET_TOKEN_TTL,
+      appUrl: config.APP_URL,
+      revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
+    }
+  }))
+}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail'] })

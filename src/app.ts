@@ -17,6 +17,7 @@ import auth from '../plugins/auth.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import passwordRoutes from '../routes/auth/password.js'
 import userRoutes from '../routes/users/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -77,6 +78,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })
+    await api.register(passwordRoutes, { prefix: '/auth' })
     await api.register(userRoutes, { prefix: '/users' })
   }, { prefix: '/api/v1' })
 

@@ -15,12 +15,15 @@ export interface TestSmtpServer {
   received: ReceivedMail[]
   /** The next message not handed out yet, waiting for it to arrive. */
   next: (timeoutMs?: number) => Promise<ReceivedMail>
+  /** Holds every message's final reply (so every sender's send) until the returned function is called. */
+  hold: () => () => void
 }
 
 export async function startSmtpServer (t: Test): Promise<TestSmtpServer> {
   const received: ReceivedMail[] = []
   const waiting: Array<(mail: ReceivedMail) => void> = []
   let handedOut = 0
+  let gate: Promise<void> = Promise.resolve()
 
   const server = new SMTPServer({
     // Plain SMTP on loopback: no certificate to trust, no credentials to give.
@@ -30,7 +33,7 @@ export async function startSmtpServer (t: Test): Promise<TestSmtpServer> {
     onData (stream, session, callback) {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
-      stream.on('end', () => {
+      stream.on('end', () => gate.then(() => {
         const from = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address
         received.push({ from, to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') })
         const waiter = waiting.shift()
@@ -39,7 +42,7 @@ export async function startSmtpServer (t: Test): Promise<TestSmtpServer> {
           waiter(received[handedOut - 1] as ReceivedMail)
         }
         callback()
-      })
+      }))
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -49,6 +52,14 @@ export async function startSmtpServer (t: Test): Promise<TestSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    hold () {
+      let release = () => {}
+      gate = new Promise((resolve) => { release = resolve })
+      return () => {
+        gate = Promise.resolve()
+        release()
+      }
+    },
     next (timeoutMs = 10_000) {
       const ready = received[handedOut]
       if (ready !== undefined) {

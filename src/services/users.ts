@@ -87,8 +87,27 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
       }
     },
 
-    async setPasswordHash (userId: string, passwordHash: string): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
+    /** The live, active account with this email, as a password reset needs it. */
+    async findActiveByEmail (email: string): Promise<{ id: string, email: string } | undefined> {
+      return await db.selectFrom('users')
+        .select(['users.id', 'users.email'])
+        .where(sql`lower(users.email)`, '=', email.trim().toLowerCase())
+        .where('users.deleted_at', 'is', null)
+        .where('users.is_active', '=', true)
+        .executeTakeFirst()
+    },
+
+    /** What checking a live account's password needs. */
+    async findCredentials (userId: string): Promise<Pick<UserRow, 'id' | 'email' | 'username' | 'password_hash'> | undefined> {
+      return await db.selectFrom('users')
+        .select(['users.id', 'users.email', 'users.username', 'users.password_hash'])
+        .where('users.id', '=', userId)
+        .where('users.deleted_at', 'is', null)
+        .executeTakeFirst()
+    },
+
+    async setPasswordHash (userId: string, passwordHash: string, executor: Executor = db): Promise<void> {
+      await executor.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
     },
 
     /**

@@ -1,0 +1,146 @@
+/** An account after it exists: password recovery by mail, password changes, profile, deletion, sessions. */
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import { errors } from '../errors.js'
+import type { RevocationStore } from '../stores/revocation-store.js'
+import type { BackgroundTasks } from './background.js'
+import type { Mailer, MailMessage } from './mail.js'
+import type { PasswordHasher } from './password-hasher.js'
+import { passwordProblem, type PasswordPolicy } from './password-policy.js'
+import type { SessionService } from './sessions.js'
+import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
+import type { UserService } from './users.js'
+
+export interface AccountSettings {
+  resetTokenTtlSeconds: number
+  /** Where the client app lives; the reset link is `<appUrl>/reset-password?token=…`. */
+  appUrl: string
+  /** How long a "tokens issued before" mark must live: an access token's lifetime plus clock skew. */
+  revocationTtlSeconds: number
+}
+
+export interface AccountServiceDeps {
+  db: Kysely<Database>
+  users: UserService
+  sessions: SessionService
+  revocations: RevocationStore
+  hasher: PasswordHasher
+  policy: PasswordPolicy
+  mailer: Mailer
+  background: BackgroundTasks
+  settings: AccountSettings
+}
+
+interface SessionEnding {
+  /** The session to spare (the caller's own), if any. */
+  keep?: string
+  /** Also void every access token of the user issued before now, whatever its session. */
+  voidAccessTokens?: boolean
+}
+
+const escapeHtml = (text: string): string =>
+  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+
+export function resetLink (appUrl: string, token: string): string {
+  return `${appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`
+}
+
+function passwordResetMail (to: string, link: string, ttlSeconds: number): MailMessage {
+  const minutes = Math.max(1, Math.round(ttlSeconds / 60))
+  const validity = `It works once, within ${minutes} minute${minutes === 1 ? '' : 's'}.`
+  const ignore = 'If you did not ask for this, ignore this message: your password stays as it is.'
+  return {
+    to,
+    subject: 'Reset your password',
+    text: 'Someone asked to reset the password of the account with this email address.\n\n' +
+      `Open this link to choose a new password. ${validity}\n\n${link}\n\n${ignore}\n`,
+    html: '<p>Someone asked to reset the password of the account with this email address.</p>' +
+      `<p><a href="${escapeHtml(link)}">Choose a new password</a>. ${validity}</p>` +
+      `<p>If the link does not open, copy this address into your browser:<br>${escapeHtml(link)}</p>` +
+      `<p>${ignore}</p>`
+  }
+}
+
+export function createAccountService ({ db, users, sessions, revocations, hasher, policy, mailer, background, settings }: AccountServiceDeps) {
+  /**
+   * Ends the user's sessions around a credential change. Before it, so that a store outage
+   * fails the request while nothing has changed yet; after it, for any session started with
+   * the old credentials in between; then cached copies of the user go stale.
+   */
+  async function changeCredentials<T> (userId: string, ending: SessionEnding, change: () => Promise<T>): Promise<T> {
+    await sessions.revokeAllOf(userId, ending.keep)
+    const result = await change()
+    await sessions.revokeAllOf(userId, ending.keep)
+    if (ending.voidAccessTokens) {
+      // Access tokens of the same second stay valid (`iat < mark`), but their sessions are ended above.
+      await revocations.revokeUserTokensBefore(userId, Math.floor(Date.now() / 1000), settings.revocationTtlSeconds)
+    }
+    await users.changed(userId)
+    return result
+  }
+
+  async function issueResetToken (email: string): Promise<void> {
+    const user = await users.findActiveByEmail(email)
+    if (user === undefined) return
+    const token = generateOpaqueToken()
+    const now = new Date()
+    await db.transaction().execute(async (trx) => {
+      // The row lock serializes two requests for one user, so exactly one token stays usable.
+      await trx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().execute()
+      await trx.deleteFrom('password_reset_tokens').where('user_id', '=', user.id).execute()
+      await trx.insertInto('password_reset_tokens').values({
+        token_hash: hashOpaqueToken(token),
+        user_id: user.id,
+        created_at: now,
+        expires_at: new Date(now.getTime() + settings.resetTokenTtlSeconds * 1000)
+      }).execute()
+    })
+    await mailer.send(passwordResetMail(user.email, resetLink(settings.appUrl, token), settings.resetTokenTtlSeconds))
+  }
+
+  return {
+    /**
+     * Mails a single-use reset link when a live, active account has this email. Returns at once
+     * and the same way whether or not the account exists: the lookup and the mail happen off
+     * the caller's path, so neither the answer nor its timing tells anything.
+     */
+    requestPasswordReset (email: string): void {
+      background.run('password reset request', () => issueResetToken(email))
+    },
+
+    /** Sets a new password with a reset token; ends every session and voids every earlier access token. */
+    async resetPassword (token: string, newPassword: string): Promise<void> {
+      const tokenHash = hashOpaqueToken(token)
+      const found = await db.selectFrom('password_reset_tokens')
+        .innerJoin('users', 'users.id', 'password_reset_tokens.user_id')
+        .select(['users.id', 'users.email', 'users.username'])
+        .where('password_reset_tokens.token_hash', '=', tokenHash)
+        .where('password_reset_tokens.used_at', 'is', null)
+        .where('password_reset_tokens.expires_at', '>', new Date())
+        .where('users.deleted_at', 'is', null)
+        .where('users.is_active', '=', true)
+        .executeTakeFirst()
+      if (found === undefined) throw errors.invalidResetToken()
+      // A refused password leaves the token usable, so the user can try again from the same mail.
+      const problem = passwordProblem(newPassword, policy, found)
+      if (problem !== null) throw errors.weakPassword(problem, '/new_password')
+      const passwordHash = await hasher.hash(newPassword)
+
+      await changeCredentials(found.id, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
+        const now = new Date()
+        const consumed = await trx.updateTable('password_reset_tokens')
+          .set({ used_at: now })
+          .where('token_hash', '=', tokenHash)
+          .where('used_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning('user_id')
+          .executeTakeFirst()
+        if (consumed === undefined) throw errors.invalidResetToken()
+        await users.setPasswordHash(found.id, passwordHash, trx)
+        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', found.id).where('used_at', 'is', null).execute()
+      }))
+    }
+  }
+}
+
+export type AccountService = ReturnType<typeof createAccountService>
