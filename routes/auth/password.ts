@@ -1,7 +1,8 @@
-/** `/api/v1/auth`: password recovery by mail (public) and password change (signed in). */
+/** `/api/v1/auth`: password recovery by mail (public) and password change (signed in, in its own guarded plugin). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Accepted, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
+import { Accepted, ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { authOf } from '../users/index.js'
 
 export const RESET_REQUESTED = 'If an account with this email exists, a link to reset its password is on its way.'
 
@@ -35,6 +36,27 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     await app.accounts.resetPassword(request.body.token, request.body.new_password)
+    return reply.code(204).send()
+  })
+
+  await app.register(signedIn)
+}
+
+const signedIn: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.post('/change-password', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'changePassword',
+      summary: 'Change the password; every other session ends, this one stays',
+      security: [{ bearerAuth: [] }],
+      body: ChangePasswordBody,
+      response: { 204: { type: 'null', description: 'Password changed; every other session ended' }, ...problems(401, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const { claims } = authOf(request)
+    await app.accounts.changePassword(claims.sub, claims.sid, request.body.current_password, request.body.new_password)
     return reply.code(204).send()
   })
 }

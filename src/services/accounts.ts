@@ -139,6 +139,21 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         await users.setPasswordHash(found.id, passwordHash, trx)
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', found.id).where('used_at', 'is', null).execute()
       }))
+    },
+
+    /** Needs the current password; ends every other session and keeps the caller's. */
+    async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
+      const account = await users.findCredentials(userId)
+      if (account === undefined) throw errors.tokenRevoked()
+      if (!await hasher.verify(account.password_hash, currentPassword)) throw errors.invalidCurrentPassword()
+      const problem = passwordProblem(newPassword, policy, account)
+      if (problem !== null) throw errors.weakPassword(problem, '/new_password')
+      const passwordHash = await hasher.hash(newPassword)
+      await changeCredentials(userId, { keep: sessionId }, () => db.transaction().execute(async (trx) => {
+        await users.setPasswordHash(userId, passwordHash, trx)
+        // A reset link mailed earlier must not undo the change.
+        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
+      }))
     }
   }
 }
