@@ -12,3 +12,10 @@ export const User = Type.Object({
   updated_at: Timestamp
 }, { $id: 'User' })
 export type User = Static<typeof User>
+
+export const UpdateMeBody = Type.Object({
+  email: Type.Optional(Email),
+  username: Type.Optional(Username),
+  current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Required when `email` changes; checked whenever given' }))
+}, { additionalProperties: false })
+export type UpdateMeBody = Static<typeof UpdateMeBody>

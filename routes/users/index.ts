@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
 import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { User } from '../../schemas/user.js'
+import { UpdateMeBody, User } from '../../schemas/user.js'
 
 export function authOf (request: FastifyRequest): Authenticated {
   if (request.auth === null) throw errors.invalidToken()
@@ -27,6 +27,23 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     const user = await app.users.getCurrent(claims.sub, userVersion)
     if (user === undefined) throw errors.tokenRevoked()
     return user
+  })
+
+  app.patch('/me', {
+    schema: {
+      tags: ['users'],
+      operationId: 'updateMe',
+      summary: 'Change the email and/or username',
+      description: 'A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); ' +
+        'a new `username` alone does not. Fields equal to the current values are no change.',
+      security: [{ bearerAuth: [] }],
+      body: UpdateMeBody,
+      response: { 200: User, ...problems(401, 409, 413, 415) }
+    }
+  }, async (request) => {
+    const { claims } = authOf(request)
+    const { email, username, current_password: currentPassword } = request.body
+    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword })
   })
 }
 

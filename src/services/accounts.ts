@@ -9,7 +9,7 @@ import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionService } from './sessions.js'
 import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
-import type { UserService } from './users.js'
+import type { PublicUser, UserService } from './users.js'
 
 export interface AccountSettings {
   resetTokenTtlSeconds: number
@@ -61,6 +61,12 @@ function passwordResetMail (to: string, link: string, ttlSeconds: number): MailM
   }
 }
 
+export interface ProfileChanges {
+  email?: string
+  username?: string
+  currentPassword?: string
+}
+
 export function createAccountService ({ db, users, sessions, revocations, hasher, policy, mailer, background, settings }: AccountServiceDeps) {
   /**
    * Ends the user's sessions around a credential change. Before it, so that a store outage
@@ -96,6 +102,13 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       }).execute()
     })
     await mailer.send(passwordResetMail(user.email, resetLink(settings.appUrl, token), settings.resetTokenTtlSeconds))
+  }
+
+  /** The live account, or 401 token_revoked: a valid token whose account is gone has nothing to act on. */
+  async function credentialsOf (userId: string) {
+    const account = await users.findCredentials(userId)
+    if (account === undefined) throw errors.tokenRevoked()
+    return account
   }
 
   return {
@@ -143,8 +156,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
 
     /** Needs the current password; ends every other session and keeps the caller's. */
     async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
-      const account = await users.findCredentials(userId)
-      if (account === undefined) throw errors.tokenRevoked()
+      const account = await credentialsOf(userId)
       if (!await hasher.verify(account.password_hash, currentPassword)) throw errors.invalidCurrentPassword()
       const problem = passwordProblem(newPassword, policy, account)
       if (problem !== null) throw errors.weakPassword(problem, '/new_password')
@@ -154,6 +166,29 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         // A reset link mailed earlier must not undo the change.
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
       }))
+    },
+
+    /**
+     * Changes the email and/or username. A new email needs the current password (whoever holds
+     * the email can reset the password); a new username does not. A password given is always checked.
+     */
+    async updateProfile (userId: string, changes: ProfileChanges): Promise<PublicUser> {
+      const account = await credentialsOf(userId)
+      const email = changes.email?.toLowerCase()
+      const fields = {
+        ...(email === undefined || email === account.email ? {} : { email }),
+        ...(changes.username === undefined || changes.username === account.username ? {} : { username: changes.username })
+      }
+      if (fields.email !== undefined && changes.currentPassword === undefined) {
+        throw errors.validation('Changing the email needs `current_password`.', [{ path: '/current_password', message: 'is required to change the email' }])
+      }
+      if (changes.currentPassword !== undefined && !await hasher.verify(account.password_hash, changes.currentPassword)) {
+        throw errors.invalidCurrentPassword()
+      }
+      const user = Object.keys(fields).length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
+      if (user === undefined) throw errors.tokenRevoked()
+      if (Object.keys(fields).length > 0) await users.changed(userId)
+      return user
     }
   }
 }

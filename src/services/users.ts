@@ -106,6 +106,27 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
         .executeTakeFirst()
     },
 
+    /** Changes the email and/or username of a live account; 409 when another live account has them. */
+    async updateProfile (userId: string, changes: { email?: string, username?: string }): Promise<PublicUser | undefined> {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const updated = await trx.updateTable('users')
+            .set({
+              ...(changes.email === undefined ? {} : { email: changes.email.toLowerCase() }),
+              ...(changes.username === undefined ? {} : { username: changes.username }),
+              updated_at: new Date()
+            })
+            .where('id', '=', userId)
+            .where('deleted_at', 'is', null)
+            .returning('id')
+            .executeTakeFirst()
+          return updated === undefined ? undefined : await findPublic(userId, trx)
+        })
+      } catch (err) {
+        throw uniquenessError(err) ?? err
+      }
+    },
+
     async setPasswordHash (userId: string, passwordHash: string, executor: Executor = db): Promise<void> {
       await executor.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
     },
