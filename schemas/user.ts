@@ -19,3 +19,8 @@ export const UpdateMeBody = Type.Object({
   current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Required when `email` changes; checked whenever given' }))
 }, { additionalProperties: false })
 export type UpdateMeBody = Static<typeof UpdateMeBody>
+
+export const DeleteMeBody = Type.Object({
+  password: Type.String({ minLength: 1, maxLength: 512, description: 'The current password, to confirm' })
+}, { additionalProperties: false })
+export type DeleteMeBody = Static<typeof DeleteMeBody>

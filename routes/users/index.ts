@@ -4,7 +4,8 @@ import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
 import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { UpdateMeBody, User } from '../../schemas/user.js'
+import { DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
+import { clearRefreshCookie } from '../auth/transport.js'
 
 export function authOf (request: FastifyRequest): Authenticated {
   if (request.auth === null) throw errors.invalidToken()
@@ -44,6 +45,22 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     const { claims } = authOf(request)
     const { email, username, current_password: currentPassword } = request.body
     return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword })
+  })
+
+  app.delete('/me', {
+    schema: {
+      tags: ['users'],
+      operationId: 'deleteMe',
+      summary: 'Delete the account (soft delete); every session ends',
+      description: 'Needs the password. The email and username can register again; this account never logs in again.',
+      security: [{ bearerAuth: [] }],
+      body: DeleteMeBody,
+      response: { 204: { type: 'null', description: 'Deleted; the refresh cookie is cleared' }, ...problems(401, 413, 415) }
+    }
+  }, async (request, reply) => {
+    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password)
+    clearRefreshCookie(reply, app.config)
+    return reply.code(204).send()
   })
 }
 

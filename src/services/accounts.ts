@@ -189,6 +189,16 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       if (user === undefined) throw errors.tokenRevoked()
       if (Object.keys(fields).length > 0) await users.changed(userId)
       return user
+    },
+
+    /** Soft delete after a password confirmation; every session and access token ends at once. */
+    async deleteAccount (userId: string, password: string): Promise<void> {
+      const account = await credentialsOf(userId)
+      if (!await hasher.verify(account.password_hash, password)) throw errors.invalidCurrentPassword('/password')
+      await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
+        await users.markDeleted(userId, trx)
+        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).execute()
+      }))
     }
   }
 }

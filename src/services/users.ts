@@ -127,6 +127,15 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
       }
     },
 
+    /** Soft delete: the row stays for the audit trail, its email and username are free again (the unique indexes skip deleted rows). */
+    async markDeleted (userId: string, executor: Executor = db): Promise<boolean> {
+      const now = new Date()
+      const row = await executor.updateTable('users').set({ deleted_at: now, updated_at: now })
+        .where('id', '=', userId).where('deleted_at', 'is', null)
+        .returning('id').executeTakeFirst()
+      return row !== undefined
+    },
+
     async setPasswordHash (userId: string, passwordHash: string, executor: Executor = db): Promise<void> {
       await executor.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
     },
