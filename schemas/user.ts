@@ -24,3 +24,14 @@ export const DeleteMeBody = Type.Object({
   password: Type.String({ minLength: 1, maxLength: 512, description: 'The current password, to confirm' })
 }, { additionalProperties: false })
 export type DeleteMeBody = Static<typeof DeleteMeBody>
+
+export const ActiveSession = Type.Object({
+  id: Uuid,
+  created_at: Timestamp,
+  last_used_at: Timestamp,
+  expires_at: Timestamp,
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'The session of the access token of this request' })
+}, { description: 'A session (one login): its refresh tokens rotate within it' })
+export type ActiveSession = Static<typeof ActiveSession>

@@ -1,10 +1,12 @@
-/** `/api/v1/users`: the signed-in account. Every route here needs an access token. */
+/** `/api/v1/users`: the signed-in account, its profile and sessions. Every route here needs an access token. */
+import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
 import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
+import { IdParams } from '../../schemas/common.js'
+import { ActiveSession, DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
 import { clearRefreshCookie } from '../auth/transport.js'
 
 export function authOf (request: FastifyRequest): Authenticated {
@@ -60,6 +62,36 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password)
     clearRefreshCookie(reply, app.config)
+    return reply.code(204).send()
+  })
+
+  app.get('/me/sessions', {
+    schema: {
+      tags: ['users'],
+      operationId: 'listMySessions',
+      summary: 'The active sessions of the signed-in account, most recently used first',
+      security: [{ bearerAuth: [] }],
+      response: { 200: Type.Array(ActiveSession), ...problems(401) }
+    }
+  }, async (request) => {
+    const { claims } = authOf(request)
+    return await app.accounts.listSessions(claims.sub, claims.sid)
+  })
+
+  app.delete('/me/sessions/:id', {
+    schema: {
+      tags: ['users'],
+      operationId: 'endMySession',
+      summary: 'End one of your sessions (this one included)',
+      description: 'A session that is not yours, or already ended, is 404.',
+      security: [{ bearerAuth: [] }],
+      params: IdParams,
+      response: { 204: { type: 'null', description: 'Session ended' }, ...problems(401, 404) }
+    }
+  }, async (request, reply) => {
+    const { claims } = authOf(request)
+    await app.accounts.endSession(claims.sub, request.params.id)
+    if (request.params.id.toLowerCase() === claims.sid) clearRefreshCookie(reply, app.config)
     return reply.code(204).send()
   })
 }

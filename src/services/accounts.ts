@@ -7,7 +7,7 @@ import type { BackgroundTasks } from './background.js'
 import type { Mailer, MailMessage } from './mail.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
-import type { SessionService } from './sessions.js'
+import type { SessionInfo, SessionService } from './sessions.js'
 import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
 
@@ -199,6 +199,16 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         await users.markDeleted(userId, trx)
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).execute()
       }))
+    },
+
+    async listSessions (userId: string, currentSessionId: string): Promise<Array<SessionInfo & { current: boolean }>> {
+      const live = await sessions.listLive(userId)
+      return live.map((session) => ({ ...session, current: session.id === currentSessionId }))
+    },
+
+    /** Ends one of the user's own sessions; another user's session is 404, as if it did not exist. */
+    async endSession (userId: string, sessionId: string): Promise<void> {
+      if (!await sessions.revokeOwn(userId, sessionId)) throw errors.notFound('No such session among yours.')
     }
   }
 }
