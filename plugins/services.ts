@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import { hashConcurrency } from '../src/config.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
+import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
 import { createBackgroundTasks, type BackgroundTasks } from '../src/services/background.js'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
@@ -19,6 +20,7 @@ declare module 'fastify' {
     authService: AuthService
     accounts: AccountService
     background: BackgroundTasks
+    audit: AuditLog
   }
 }
 
@@ -30,6 +32,7 @@ export default fp(async (app) => {
   const background = createBackgroundTasks(app.log)
   // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
   app.addHook('onClose', () => background.idle())
+  const audit = createAuditLog(db, background)
   const passwords = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -44,12 +47,13 @@ export default fp(async (app) => {
     revocationTtlSeconds: config.ACCESS_TOKEN_TTL + CLOCK_SKEW_SECONDS
   })
   app.decorate('background', background)
+  app.decorate('audit', audit)
   app.decorate('passwords', passwords)
   app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
   app.decorate('authService', createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy
+    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
   }))
   app.decorate('accounts', createAccountService({
     db,
@@ -60,6 +64,7 @@ export default fp(async (app) => {
     policy: passwordPolicy,
     mailer: app.mailer,
     background,
+    audit,
     settings: {
       resetTokenTtlSeconds: config.RESET_TOKEN_TTL,
       appUrl: config.APP_URL,

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Accepted, ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { authOf } from '../users/index.js'
+import { originOf } from './index.js'
 
 export const RESET_REQUESTED = 'If an account with this email exists, a link to reset its password is on its way.'
 
@@ -19,7 +20,7 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
       response: { 202: Accepted, ...problems(413, 415) }
     }
   }, async (request, reply) => {
-    app.accounts.requestPasswordReset(request.body.email)
+    app.accounts.requestPasswordReset(request.body.email, originOf(request))
     reply.code(202)
     return { message: RESET_REQUESTED }
   })
@@ -35,7 +36,7 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: { type: 'null', description: 'Password changed; every session ended' }, ...problems(413, 415) }
     }
   }, async (request, reply) => {
-    await app.accounts.resetPassword(request.body.token, request.body.new_password)
+    await app.accounts.resetPassword(request.body.token, request.body.new_password, originOf(request))
     return reply.code(204).send()
   })
 
@@ -56,7 +57,7 @@ const signedIn: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { claims } = authOf(request)
-    await app.accounts.changePassword(claims.sub, claims.sid, request.body.current_password, request.body.new_password)
+    await app.accounts.changePassword(claims.sub, claims.sid, request.body.current_password, request.body.new_password, originOf(request))
     return reply.code(204).send()
   })
 }

@@ -7,6 +7,7 @@ import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { IdParams } from '../../schemas/common.js'
 import { ActiveSession, DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
+import { originOf } from '../auth/index.js'
 import { clearRefreshCookie } from '../auth/transport.js'
 
 export function authOf (request: FastifyRequest): Authenticated {
@@ -46,7 +47,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { claims } = authOf(request)
     const { email, username, current_password: currentPassword } = request.body
-    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword })
+    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword }, originOf(request))
   })
 
   app.delete('/me', {
@@ -60,7 +61,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: { type: 'null', description: 'Deleted; the refresh cookie is cleared' }, ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
-    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password)
+    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password, originOf(request))
     clearRefreshCookie(reply, app.config)
     return reply.code(204).send()
   })
@@ -90,7 +91,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { claims } = authOf(request)
-    await app.accounts.endSession(claims.sub, request.params.id)
+    await app.accounts.endSession(claims.sub, request.params.id, originOf(request))
     if (request.params.id.toLowerCase() === claims.sid) clearRefreshCookie(reply, app.config)
     return reply.code(204).send()
   })

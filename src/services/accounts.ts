@@ -3,11 +3,12 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
+import type { AuditLog } from './audit.js'
 import type { BackgroundTasks } from './background.js'
 import type { Mailer, MailMessage } from './mail.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
-import type { SessionInfo, SessionService } from './sessions.js'
+import type { SessionInfo, SessionOrigin, SessionService } from './sessions.js'
 import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
 
@@ -28,6 +29,7 @@ export interface AccountServiceDeps {
   policy: PasswordPolicy
   mailer: Mailer
   background: BackgroundTasks
+  audit: AuditLog
   settings: AccountSettings
 }
 
@@ -67,7 +69,7 @@ export interface ProfileChanges {
   currentPassword?: string
 }
 
-export function createAccountService ({ db, users, sessions, revocations, hasher, policy, mailer, background, settings }: AccountServiceDeps) {
+export function createAccountService ({ db, users, sessions, revocations, hasher, policy, mailer, background, audit, settings }: AccountServiceDeps) {
   /**
    * Ends the user's sessions around a credential change. Before it, so that a store outage
    * fails the request while nothing has changed yet; after it, for any session started with
@@ -85,8 +87,9 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     return result
   }
 
-  async function issueResetToken (email: string): Promise<void> {
+  async function issueResetToken (email: string, origin: SessionOrigin): Promise<void> {
     const user = await users.findActiveByEmail(email)
+    audit.record({ type: 'password_reset_requested', userId: user?.id ?? null }, origin)
     if (user === undefined) return
     const token = generateOpaqueToken()
     const now = new Date()
@@ -117,12 +120,12 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
      * and the same way whether or not the account exists: the lookup and the mail happen off
      * the caller's path, so neither the answer nor its timing tells anything.
      */
-    requestPasswordReset (email: string): void {
-      background.run('password reset request', () => issueResetToken(email))
+    requestPasswordReset (email: string, origin: SessionOrigin): void {
+      background.run('password reset request', () => issueResetToken(email, origin))
     },
 
     /** Sets a new password with a reset token; ends every session and voids every earlier access token. */
-    async resetPassword (token: string, newPassword: string): Promise<void> {
+    async resetPassword (token: string, newPassword: string, origin: SessionOrigin): Promise<void> {
       const tokenHash = hashOpaqueToken(token)
       const found = await db.selectFrom('password_reset_tokens')
         .innerJoin('users', 'users.id', 'password_reset_tokens.user_id')
@@ -152,10 +155,11 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         await users.setPasswordHash(found.id, passwordHash, trx)
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', found.id).where('used_at', 'is', null).execute()
       }))
+      audit.record({ type: 'password_reset_completed', userId: found.id }, origin)
     },
 
     /** Needs the current password; ends every other session and keeps the caller's. */
-    async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
+    async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
       if (!await hasher.verify(account.password_hash, currentPassword)) throw errors.invalidCurrentPassword()
       const problem = passwordProblem(newPassword, policy, account)
@@ -166,39 +170,45 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         // A reset link mailed earlier must not undo the change.
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
       }))
+      audit.record({ type: 'password_changed', userId }, origin)
     },
 
     /**
      * Changes the email and/or username. A new email needs the current password (whoever holds
      * the email can reset the password); a new username does not. A password given is always checked.
      */
-    async updateProfile (userId: string, changes: ProfileChanges): Promise<PublicUser> {
+    async updateProfile (userId: string, changes: ProfileChanges, origin: SessionOrigin): Promise<PublicUser> {
       const account = await credentialsOf(userId)
       const email = changes.email?.toLowerCase()
-      const fields = {
+      const fields: { email?: string, username?: string } = {
         ...(email === undefined || email === account.email ? {} : { email }),
         ...(changes.username === undefined || changes.username === account.username ? {} : { username: changes.username })
       }
+      const changed = (['email', 'username'] as const).filter((field) => fields[field] !== undefined)
       if (fields.email !== undefined && changes.currentPassword === undefined) {
         throw errors.validation('Changing the email needs `current_password`.', [{ path: '/current_password', message: 'is required to change the email' }])
       }
       if (changes.currentPassword !== undefined && !await hasher.verify(account.password_hash, changes.currentPassword)) {
         throw errors.invalidCurrentPassword()
       }
-      const user = Object.keys(fields).length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
+      const user = changed.length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
       if (user === undefined) throw errors.tokenRevoked()
-      if (Object.keys(fields).length > 0) await users.changed(userId)
+      if (changed.length > 0) {
+        await users.changed(userId)
+        audit.record({ type: 'profile_updated', userId, details: { fields: changed } }, origin)
+      }
       return user
     },
 
     /** Soft delete after a password confirmation; every session and access token ends at once. */
-    async deleteAccount (userId: string, password: string): Promise<void> {
+    async deleteAccount (userId: string, password: string, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
       if (!await hasher.verify(account.password_hash, password)) throw errors.invalidCurrentPassword('/password')
       await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
         await users.markDeleted(userId, trx)
         await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).execute()
       }))
+      audit.record({ type: 'account_deleted', userId }, origin)
     },
 
     async listSessions (userId: string, currentSessionId: string): Promise<Array<SessionInfo & { current: boolean }>> {
@@ -207,8 +217,9 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     },
 
     /** Ends one of the user's own sessions; another user's session is 404, as if it did not exist. */
-    async endSession (userId: string, sessionId: string): Promise<void> {
+    async endSession (userId: string, sessionId: string, origin: SessionOrigin): Promise<void> {
       if (!await sessions.revokeOwn(userId, sessionId)) throw errors.notFound('No such session among yours.')
+      audit.record({ type: 'logout', userId, details: { scope: 'session', session_id: sessionId.toLowerCase() } }, origin)
     }
   }
 }
