@@ -1,4 +1,5 @@
 import t from 'tap'
+import { generateOpaqueToken, hashOpaqueToken } from '../src/services/tokens.js'
 import { bearer, build, registerUser, TEST_PASSWORD } from './helper.js'
 
 t.test('PATCH /users/me', async (t) => {
@@ -29,6 +30,22 @@ t.test('PATCH /users/me', async (t) => {
 
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'new.address@example.com', password: TEST_PASSWORD } })
     t.equal(login.statusCode, 200)
+  })
+
+  t.test('a reset link mailed to the old email stops working when the email changes', async (t) => {
+    const user = await registerUser(app)
+    const token = generateOpaqueToken()
+    await app.db.insertInto('password_reset_tokens').values({
+      token_hash: hashOpaqueToken(token), user_id: user.session.user.id, expires_at: new Date(Date.now() + 600_000)
+    }).execute()
+    const renamed = await patch(user.session.access_token, { username: `r${user.username}`.slice(0, 32) })
+    t.equal(renamed.statusCode, 200)
+    t.equal((await app.db.selectFrom('password_reset_tokens').select('token_hash').where('user_id', '=', user.session.user.id).execute()).length, 1,
+      'a new username leaves the link alone')
+    t.equal((await patch(user.session.access_token, { email: `moved.${user.email}`, current_password: TEST_PASSWORD })).statusCode, 200)
+    const reset = await app.inject({ method: 'POST', url: '/api/v1/auth/reset-password', payload: { token, new_password: 'taken over by the old mailbox' } })
+    t.equal(reset.statusCode, 400)
+    t.match(reset.json(), { code: 'invalid_reset_token' })
   })
 
   t.test('a new username alone needs no password; a given password is still checked', async (t) => {

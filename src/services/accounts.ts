@@ -1,5 +1,5 @@
 /** An account after it exists: password recovery by mail, password changes, profile, deletion, sessions. */
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../db/types.js'
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
@@ -43,7 +43,7 @@ interface SessionEnding {
 const escapeHtml = (text: string): string =>
   text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
-export function resetLink (appUrl: string, token: string): string {
+function resetLink (appUrl: string, token: string): string {
   return `${appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`
 }
 
@@ -75,16 +75,20 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
    * fails the request while nothing has changed yet; after it, for any session started with
    * the old credentials in between; then cached copies of the user go stale.
    */
-  async function changeCredentials<T> (userId: string, ending: SessionEnding, change: () => Promise<T>): Promise<T> {
+  async function changeCredentials (userId: string, ending: SessionEnding, change: () => Promise<void>): Promise<void> {
     await sessions.revokeAllOf(userId, ending.keep)
-    const result = await change()
+    await change()
     await sessions.revokeAllOf(userId, ending.keep)
     if (ending.voidAccessTokens) {
       // Access tokens of the same second stay valid (`iat < mark`), but their sessions are ended above.
       await revocations.revokeUserTokensBefore(userId, Math.floor(Date.now() / 1000), settings.revocationTtlSeconds)
     }
     await users.changed(userId)
-    return result
+  }
+
+  /** Unused reset links must not undo a change of the password or of the email they were mailed to. */
+  async function voidResetTokens (userId: string, executor: Kysely<Database> | Transaction<Database>): Promise<void> {
+    await executor.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
   }
 
   async function issueResetToken (email: string, origin: SessionOrigin): Promise<void> {
@@ -153,7 +157,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
           .executeTakeFirst()
         if (consumed === undefined) throw errors.invalidResetToken()
         await users.setPasswordHash(found.id, passwordHash, trx)
-        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', found.id).where('used_at', 'is', null).execute()
+        await voidResetTokens(found.id, trx)
       }))
       audit.record({ type: 'password_reset_completed', userId: found.id }, origin)
     },
@@ -167,8 +171,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       const passwordHash = await hasher.hash(newPassword)
       await changeCredentials(userId, { keep: sessionId }, () => db.transaction().execute(async (trx) => {
         await users.setPasswordHash(userId, passwordHash, trx)
-        // A reset link mailed earlier must not undo the change.
-        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
+        await voidResetTokens(userId, trx)
       }))
       audit.record({ type: 'password_changed', userId }, origin)
     },
@@ -193,6 +196,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       }
       const user = changed.length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
       if (user === undefined) throw errors.tokenRevoked()
+      if (fields.email !== undefined) await voidResetTokens(userId, db)
       if (changed.length > 0) {
         await users.changed(userId)
         audit.record({ type: 'profile_updated', userId, details: { fields: changed } }, origin)
@@ -206,7 +210,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       if (!await hasher.verify(account.password_hash, password)) throw errors.invalidCurrentPassword('/password')
       await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
         await users.markDeleted(userId, trx)
-        await trx.deleteFrom('password_reset_tokens').where('user_id', '=', userId).execute()
+        await voidResetTokens(userId, trx)
       }))
       audit.record({ type: 'account_deleted', userId }, origin)
     },
