@@ -71,3 +71,25 @@ export const OAuthError = Type.Object({
   error_description: Type.String()
 }, { description: 'RFC 6749 §5.2' })
 export type OAuthError = Static<typeof OAuthError>
+
+export const ForgotPasswordBody = Type.Object({
+  email: Email
+}, { additionalProperties: false })
+export type ForgotPasswordBody = Static<typeof ForgotPasswordBody>
+
+export const Accepted = Type.Object({
+  message: Type.String()
+}, { description: 'The request was taken; the same answer whether or not the account exists' })
+export type Accepted = Static<typeof Accepted>
+
+export const ResetPasswordBody = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the reset mail' }),
+  new_password: Password
+}, { additionalProperties: false })
+export type ResetPasswordBody = Static<typeof ResetPasswordBody>
+
+export const ChangePasswordBody = Type.Object({
+  current_password: Password,
+  new_password: Password
+}, { additionalProperties: false })
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>

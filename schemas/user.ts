@@ -12,3 +12,26 @@ export const User = Type.Object({
   updated_at: Timestamp
 }, { $id: 'User' })
 export type User = Static<typeof User>
+
+export const UpdateMeBody = Type.Object({
+  email: Type.Optional(Email),
+  username: Type.Optional(Username),
+  current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Required when `email` changes; checked whenever given' }))
+}, { additionalProperties: false })
+export type UpdateMeBody = Static<typeof UpdateMeBody>
+
+export const DeleteMeBody = Type.Object({
+  password: Type.String({ minLength: 1, maxLength: 512, description: 'The current password, to confirm' })
+}, { additionalProperties: false })
+export type DeleteMeBody = Static<typeof DeleteMeBody>
+
+export const ActiveSession = Type.Object({
+  id: Uuid,
+  created_at: Timestamp,
+  last_used_at: Timestamp,
+  expires_at: Timestamp,
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  ip: Type.Union([Type.String(), Type.Null()]),
+  current: Type.Boolean({ description: 'The session of the access token of this request' })
+}, { description: 'A session (one login): its refresh tokens rotate within it' })
+export type ActiveSession = Static<typeof ActiveSession>

@@ -13,6 +13,7 @@ import metrics from '../plugins/metrics.js'
 import db from '../plugins/db.js'
 import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
+import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
@@ -20,6 +21,7 @@ import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import passwordRoutes from '../routes/auth/password.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
@@ -82,6 +84,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(db, { database })
   await app.register(store)
   await app.register(tokens)
+  await app.register(mail)
   await app.register(services)
   await app.register(auth)
   await app.register(permissions)
@@ -94,6 +97,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   await app.register(async (api) => {
     await api.register(authRoutes, { prefix: '/auth' })
     await api.register(tokenRoute, { prefix: '/auth' })
+    await api.register(passwordRoutes, { prefix: '/auth' })
     await api.register(userRoutes, { prefix: '/users' })
     await api.register(adminUserRoutes, { prefix: '/users' })
     await api.register(roleRoutes, { prefix: '/roles' })

@@ -76,7 +76,10 @@ export class AppError extends Error {
 
 export const errors = {
   validation: (detail: string, fieldErrors?: FieldError[]) => new AppError(400, 'validation_failed', detail, fieldErrors ? { errors: fieldErrors } : {}),
-  weakPassword: (detail: string) => new AppError(400, 'weak_password', detail, { errors: [{ path: '/password', message: detail }] }),
+  weakPassword: (detail: string, path = '/password') => new AppError(400, 'weak_password', detail, { errors: [{ path, message: detail }] }),
+  invalidResetToken: () => new AppError(400, 'invalid_reset_token', 'The reset token is unknown, already used or expired; ask for a new one.'),
+  invalidCurrentPassword: (path = '/current_password') =>
+    new AppError(400, 'invalid_current_password', 'The current password is wrong.', { errors: [{ path, message: 'is wrong' }] }),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'The login or the password is wrong.'),
   invalidToken: (detail = 'The access token is missing, malformed, expired or not valid here.') =>
     new AppError(401, 'invalid_token', detail),

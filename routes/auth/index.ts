@@ -78,7 +78,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
     if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
-    const issued = await app.authService.refresh(presented.token)
+    const issued = await app.authService.refresh(presented.token, originOf(request))
     return sessionReply(request, reply, config, issued)
   })
 
@@ -105,7 +105,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       }
       target = await app.authService.sessionOfRefreshToken(presented.token)
     }
-    if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope)
+    if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope, originOf(request))
     if (scope !== 'others') clearRefreshCookie(reply, config)
     return reply.code(204).send()
   })
@@ -123,7 +123,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
     if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
-    await app.authService.revokeRefreshToken(presented.token)
+    await app.authService.revokeRefreshToken(presented.token, originOf(request))
     if (presented.fromCookie) clearRefreshCookie(reply, config)
     return reply.code(204).send()
   })

@@ -65,7 +65,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
     if (body.grant_type === 'password') {
       issued = await app.authService.login(required(body.username, 'username'), required(body.password, 'password'), originOf(request))
     } else if (body.grant_type === 'refresh_token') {
-      issued = await app.authService.refresh(required(body.refresh_token, 'refresh_token'))
+      issued = await app.authService.refresh(required(body.refresh_token, 'refresh_token'), originOf(request))
     } else {
       throw new OAuthFailure('unsupported_grant_type', 'grant_type must be password or refresh_token.')
     }

@@ -1,10 +1,14 @@
-/** `/api/v1/users`: the signed-in account. Every route here needs an access token. */
+/** `/api/v1/users`: the signed-in account, its profile and sessions. Every route here needs an access token. */
+import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
 import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { User } from '../../schemas/user.js'
+import { IdParams } from '../../schemas/common.js'
+import { ActiveSession, DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
+import { originOf } from '../auth/index.js'
+import { clearRefreshCookie } from '../auth/transport.js'
 
 export function authOf (request: FastifyRequest): Authenticated {
   if (request.auth === null) throw errors.invalidToken()
@@ -27,6 +31,69 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
     const user = await app.users.getCurrent(claims.sub, userVersion)
     if (user === undefined) throw errors.tokenRevoked()
     return user
+  })
+
+  app.patch('/me', {
+    schema: {
+      tags: ['users'],
+      operationId: 'updateMe',
+      summary: 'Change the email and/or username',
+      description: 'A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); ' +
+        'a new `username` alone does not. Fields equal to the current values are no change.',
+      security: [{ bearerAuth: [] }],
+      body: UpdateMeBody,
+      response: { 200: User, ...problems(401, 409, 413, 415) }
+    }
+  }, async (request) => {
+    const { claims } = authOf(request)
+    const { email, username, current_password: currentPassword } = request.body
+    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword }, originOf(request))
+  })
+
+  app.delete('/me', {
+    schema: {
+      tags: ['users'],
+      operationId: 'deleteMe',
+      summary: 'Delete the account (soft delete); every session ends',
+      description: 'Needs the password. The email and username can register again; this account never logs in again.',
+      security: [{ bearerAuth: [] }],
+      body: DeleteMeBody,
+      response: { 204: { type: 'null', description: 'Deleted; the refresh cookie is cleared' }, ...problems(401, 413, 415) }
+    }
+  }, async (request, reply) => {
+    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password, originOf(request))
+    clearRefreshCookie(reply, app.config)
+    return reply.code(204).send()
+  })
+
+  app.get('/me/sessions', {
+    schema: {
+      tags: ['users'],
+      operationId: 'listMySessions',
+      summary: 'The active sessions of the signed-in account, most recently used first',
+      security: [{ bearerAuth: [] }],
+      response: { 200: Type.Array(ActiveSession), ...problems(401) }
+    }
+  }, async (request) => {
+    const { claims } = authOf(request)
+    return await app.accounts.listSessions(claims.sub, claims.sid)
+  })
+
+  app.delete('/me/sessions/:id', {
+    schema: {
+      tags: ['users'],
+      operationId: 'endMySession',
+      summary: 'End one of your sessions (this one included)',
+      description: 'A session that is not yours, or already ended, is 404.',
+      security: [{ bearerAuth: [] }],
+      params: IdParams,
+      response: { 204: { type: 'null', description: 'Session ended' }, ...problems(401, 404) }
+    }
+  }, async (request, reply) => {
+    const { claims } = authOf(request)
+    await app.accounts.endSession(claims.sub, request.params.id, originOf(request))
+    if (request.params.id.toLowerCase() === claims.sid) clearRefreshCookie(reply, app.config)
+    return reply.code(204).send()
   })
 }
 

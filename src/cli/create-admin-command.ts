@@ -13,7 +13,8 @@ import { migrateToLatest } from '../db/migrate.js'
 import { AppError, DependencyError } from '../errors.js'
 import { createAdminUserService } from '../services/admin-users.js'
 import { createPasswordHasher } from '../services/password-hasher.js'
-import { passwordProblem } from '../services/password-policy.js'
+import { passwordProblem, type PasswordPolicy } from '../services/password-policy.js'
+import { loadCommonPasswords } from '../services/common-passwords.js'
 import { createSessionService } from '../services/sessions.js'
 import { createUserService } from '../services/users.js'
 import { createMemoryRevocationStore } from '../stores/memory-revocation-store.js'
@@ -54,7 +55,7 @@ interface Input {
   password: string | undefined
 }
 
-function parseInput (args: string[], config: Config): Input | 'help' {
+function parseInput (args: string[], policy: PasswordPolicy): Input | 'help' {
   let values
   try {
     values = parseArgs({
@@ -83,7 +84,7 @@ function parseInput (args: string[], config: Config): Input | 'help' {
   check(Username, username, '--username: 3-32 characters of A-Z a-z 0-9 _ . -')
   check(Password, password, '--password: give 1-512 characters.')
   if (password !== undefined) {
-    const problem = passwordProblem(password, config.PASSWORD_MIN_LENGTH, { email, ...(username === undefined ? {} : { username }) })
+    const problem = passwordProblem(password, policy, { email, ...(username === undefined ? {} : { username }) })
     if (problem !== null) throw new UsageError(`--password: ${problem}`)
   }
   return { email, username, password }
@@ -125,7 +126,7 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
   let input: Input | 'help'
   try {
     config = loadConfig(env, { dotenv })
-    input = parseInput(args, config)
+    input = parseInput(args, { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() })
   } catch (err) {
     out.error(`create-admin: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
     return EXIT_USAGE

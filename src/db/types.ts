@@ -49,12 +49,35 @@ export interface UserRolesTable {
   created_at: Generated<Date>
 }
 
+export interface PasswordResetTokensTable {
+  token_hash: string
+  user_id: string
+  created_at: Generated<Date>
+  expires_at: Date
+  used_at: NullableTimestamp
+}
+
+/** JSON written as text and read back parsed; never holds a secret. */
+export type EventDetails = Record<string, string | number | boolean | string[] | null>
+
+export interface AuthEventsTable {
+  id: Generated<string>
+  user_id: string | null
+  type: string
+  created_at: Generated<Date>
+  ip: string | null
+  user_agent: string | null
+  details: ColumnType<EventDetails, string | undefined, never>
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
   refresh_tokens: RefreshTokensTable
   roles: RolesTable
   user_roles: UserRolesTable
+  password_reset_tokens: PasswordResetTokensTable
+  auth_events: AuthEventsTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -62,3 +85,5 @@ export type NewUser = Insertable<UsersTable>
 export type UserUpdate = Updateable<UsersTable>
 export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
+export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
+export type AuthEventRow = Selectable<AuthEventsTable>

@@ -1,8 +1,9 @@
 /** The token lifecycle: register, login, refresh, logout, revoke, and the per-request access check. */
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
+import type { AuditLog } from './audit.js'
 import type { PasswordHasher } from './password-hasher.js'
-import { passwordProblem } from './password-policy.js'
+import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
 import type { AccessClaims, AccessTokens } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
@@ -29,10 +30,11 @@ export interface AuthServiceDeps {
   accessTokens: AccessTokens
   hasher: PasswordHasher
   revocations: RevocationStore
-  passwordMinLength: number
+  passwordPolicy: PasswordPolicy
+  audit: AuditLog
 }
 
-export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordMinLength }: AuthServiceDeps) {
+export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
   const toIssued = (grant: SessionGrant): IssuedSession => {
     const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
     return {
@@ -47,10 +49,12 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
 
   return {
     async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
-      const problem = passwordProblem(input.password, passwordMinLength, input)
+      const problem = passwordProblem(input.password, passwordPolicy, input)
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
-      return toIssued(await sessions.start(user.id, origin))
+      const grant = await sessions.start(user.id, origin)
+      audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
+      return toIssued(grant)
     },
 
     /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
@@ -58,20 +62,30 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       const user = await users.findForLogin(login)
       if (user === undefined) {
         await hasher.verifyDummy(password)
+        audit.record({ type: 'login_failed', userId: null, details: { reason: 'unknown_account' } }, origin)
         throw errors.invalidCredentials()
       }
       const valid = await hasher.verify(user.password_hash, password)
-      if (!valid || !user.is_active) throw errors.invalidCredentials()
+      if (!valid || !user.is_active) {
+        audit.record({ type: 'login_failed', userId: user.id, details: { reason: valid ? 'inactive_account' : 'wrong_password' } }, origin)
+        throw errors.invalidCredentials()
+      }
       if (hasher.needsRehash(user.password_hash)) {
         await users.setPasswordHash(user.id, await hasher.hash(password))
       }
-      return toIssued(await sessions.start(user.id, origin))
+      const grant = await sessions.start(user.id, origin)
+      audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
+      return toIssued(grant)
     },
 
-    async refresh (refreshToken: string): Promise<IssuedSession> {
+    /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
+    async refresh (refreshToken: string, origin: SessionOrigin): Promise<IssuedSession> {
       const result = await sessions.rotate(refreshToken)
       if (result.kind === 'invalid') throw errors.invalidRefreshToken()
-      if (result.kind === 'reused') throw errors.refreshTokenReused()
+      if (result.kind === 'reused') {
+        audit.record({ type: 'refresh_reuse_detected', userId: result.userId, details: { session_id: result.sessionId } }, origin)
+        throw errors.refreshTokenReused()
+      }
       return toIssued(result.grant)
     },
 
@@ -83,18 +97,21 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       return { claims, userVersion: state.userVersion }
     },
 
-    async logout (userId: string, sessionId: string, scope: LogoutScope): Promise<void> {
+    async logout (userId: string, sessionId: string, scope: LogoutScope, origin: SessionOrigin): Promise<void> {
       if (scope === 'local') await sessions.revoke([sessionId])
       else await sessions.revokeAllOf(userId, scope === 'others' ? sessionId : undefined)
+      audit.record({ type: 'logout', userId, details: { scope, session_id: sessionId } }, origin)
     },
 
     /** The session a refresh token names, for logout without an access token; undefined when it is not live. */
     sessionOfRefreshToken: (refreshToken: string) => sessions.findByRefreshToken(refreshToken),
 
     /** RFC 7009: ends the token's session; unknown tokens are not an error. */
-    async revokeRefreshToken (refreshToken: string): Promise<void> {
+    async revokeRefreshToken (refreshToken: string, origin: SessionOrigin): Promise<void> {
       const session = await sessions.findByRefreshToken(refreshToken)
-      if (session !== undefined) await sessions.revoke([session.sessionId])
+      if (session === undefined) return
+      await sessions.revoke([session.sessionId])
+      audit.record({ type: 'logout', userId: session.userId, details: { scope: 'local', session_id: session.sessionId } }, origin)
     }
   }
 }

@@ -25,6 +25,15 @@ export type RotationResult =
   | { kind: 'invalid' }
   | { kind: 'reused', sessionId: string, userId: string }
 
+export interface SessionInfo {
+  id: string
+  created_at: Date
+  last_used_at: Date
+  expires_at: Date
+  user_agent: string | null
+  ip: string | null
+}
+
 export interface SessionOrigin {
   userAgent: string | null
   ip: string | null
@@ -157,6 +166,37 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
     },
 
     liveSessionIds,
+
+    /**
+     * The user's sessions that can still be used: not revoked, before their absolute end, and
+     * with an unexpired refresh token (an idle session past the sliding lifetime is over). Most recent first.
+     */
+    async listLive (userId: string): Promise<SessionInfo[]> {
+      const now = new Date()
+      return await db.selectFrom('sessions')
+        .select(['id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where((eb) => eb.exists(eb.selectFrom('refresh_tokens')
+          .select('refresh_tokens.token_hash')
+          .whereRef('refresh_tokens.session_id', '=', 'sessions.id')
+          .where('refresh_tokens.revoked_at', 'is', null)
+          .where('refresh_tokens.expires_at', '>', now)))
+        .orderBy('last_used_at', 'desc')
+        .orderBy('id')
+        .execute()
+    },
+
+    /** Ends one session if it is the user's and not ended yet; false otherwise, so another user's id looks unknown. */
+    async revokeOwn (userId: string, sessionId: string): Promise<boolean> {
+      const session = await db.selectFrom('sessions').select('id')
+        .where('id', '=', sessionId).where('user_id', '=', userId).where('revoked_at', 'is', null)
+        .executeTakeFirst()
+      if (session === undefined) return false
+      await revoke([session.id], new Date())
+      return true
+    },
 
     revoke: (sessionIds: string[]) => revoke(sessionIds, new Date()),
 

@@ -87,8 +87,57 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
       }
     },
 
-    async setPasswordHash (userId: string, passwordHash: string): Promise<void> {
-      await db.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
+    /** The live, active account with this email, as a password reset needs it. */
+    async findActiveByEmail (email: string): Promise<{ id: string, email: string } | undefined> {
+      return await db.selectFrom('users')
+        .select(['users.id', 'users.email'])
+        .where(sql`lower(users.email)`, '=', email.trim().toLowerCase())
+        .where('users.deleted_at', 'is', null)
+        .where('users.is_active', '=', true)
+        .executeTakeFirst()
+    },
+
+    /** What checking a live account's password needs. */
+    async findCredentials (userId: string): Promise<Pick<UserRow, 'id' | 'email' | 'username' | 'password_hash'> | undefined> {
+      return await db.selectFrom('users')
+        .select(['users.id', 'users.email', 'users.username', 'users.password_hash'])
+        .where('users.id', '=', userId)
+        .where('users.deleted_at', 'is', null)
+        .executeTakeFirst()
+    },
+
+    /** Changes the email and/or username of a live account; 409 when another live account has them. */
+    async updateProfile (userId: string, changes: { email?: string, username?: string }): Promise<PublicUser | undefined> {
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const updated = await trx.updateTable('users')
+            .set({
+              ...(changes.email === undefined ? {} : { email: changes.email.toLowerCase() }),
+              ...(changes.username === undefined ? {} : { username: changes.username }),
+              updated_at: new Date()
+            })
+            .where('id', '=', userId)
+            .where('deleted_at', 'is', null)
+            .returning('id')
+            .executeTakeFirst()
+          return updated === undefined ? undefined : await findPublic(userId, trx)
+        })
+      } catch (err) {
+        throw uniquenessError(err) ?? err
+      }
+    },
+
+    /** Soft delete: the row stays for the audit trail, its email and username are free again (the unique indexes skip deleted rows). */
+    async markDeleted (userId: string, executor: Executor = db): Promise<boolean> {
+      const now = new Date()
+      const row = await executor.updateTable('users').set({ deleted_at: now, updated_at: now })
+        .where('id', '=', userId).where('deleted_at', 'is', null)
+        .returning('id').executeTakeFirst()
+      return row !== undefined
+    },
+
+    async setPasswordHash (userId: string, passwordHash: string, executor: Executor = db): Promise<void> {
+      await executor.updateTable('users').set({ password_hash: passwordHash, updated_at: new Date() }).where('id', '=', userId).execute()
     },
 
     /**

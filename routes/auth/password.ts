@@ -1,0 +1,65 @@
+/** `/api/v1/auth`: password recovery by mail (public) and password change (signed in, in its own guarded plugin). */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Accepted, ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
+import { problems } from '../../schemas/problem.js'
+import { authOf } from '../users/index.js'
+import { originOf } from './index.js'
+
+export const RESET_REQUESTED = 'If an account with this email exists, a link to reset its password is on its way.'
+
+const password: FastifyPluginAsyncTypebox = async (app) => {
+  app.post('/forgot-password', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'forgotPassword',
+      summary: 'Mail a single-use password reset link',
+      description: 'Always 202 with the same body, whether or not the account exists; the mail is sent in the background. ' +
+        'The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).',
+      security: [],
+      body: ForgotPasswordBody,
+      response: { 202: Accepted, ...problems(413, 415) }
+    }
+  }, async (request, reply) => {
+    app.accounts.requestPasswordReset(request.body.email, originOf(request))
+    reply.code(202)
+    return { message: RESET_REQUESTED }
+  })
+
+  app.post('/reset-password', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'resetPassword',
+      summary: 'Set a new password with the token from the reset mail',
+      description: 'Ends every session of the user; access tokens issued before answer `token_revoked`.',
+      security: [],
+      body: ResetPasswordBody,
+      response: { 204: { type: 'null', description: 'Password changed; every session ended' }, ...problems(413, 415) }
+    }
+  }, async (request, reply) => {
+    await app.accounts.resetPassword(request.body.token, request.body.new_password, originOf(request))
+    return reply.code(204).send()
+  })
+
+  await app.register(signedIn)
+}
+
+const signedIn: FastifyPluginAsyncTypebox = async (app) => {
+  app.addHook('onRequest', app.authenticate)
+
+  app.post('/change-password', {
+    schema: {
+      tags: ['auth'],
+      operationId: 'changePassword',
+      summary: 'Change the password; every other session ends, this one stays',
+      security: [{ bearerAuth: [] }],
+      body: ChangePasswordBody,
+      response: { 204: { type: 'null', description: 'Password changed; every other session ended' }, ...problems(401, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const { claims } = authOf(request)
+    await app.accounts.changePassword(claims.sub, claims.sid, request.body.current_password, request.body.new_password, originOf(request))
+    return reply.code(204).send()
+  })
+}
+
+export default password

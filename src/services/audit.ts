@@ -1,0 +1,47 @@
+/**
+ * The audit trail (`auth_events`): who did what, when, from which IP and user agent. Each event
+ * type fixes the shape of its details, so no caller can slip a secret into a row.
+ */
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/types.js'
+import type { LogoutScope } from './auth.js'
+import type { BackgroundTasks } from './background.js'
+import type { SessionOrigin } from './sessions.js'
+
+export type AuthEvent =
+  | { type: 'register', userId: string, details: { session_id: string } }
+  | { type: 'login_succeeded', userId: string, details: { session_id: string } }
+  | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' } }
+  | { type: 'refresh_reuse_detected', userId: string, details: { session_id: string } }
+  /** `session`: one session ended by id (`DELETE /users/me/sessions/{id}`). */
+  | { type: 'logout', userId: string, details: { scope: LogoutScope | 'session', session_id: string } }
+  /** userId null: no live, active account has the email asked for. */
+  | { type: 'password_reset_requested', userId: string | null }
+  | { type: 'password_reset_completed', userId: string }
+  | { type: 'password_changed', userId: string }
+  | { type: 'profile_updated', userId: string, details: { fields: Array<'email' | 'username'> } }
+  | { type: 'account_deleted', userId: string }
+
+export type AuthEventType = AuthEvent['type']
+
+export interface AuditLog {
+  /** Writes the row off the caller's path: no request waits for it, and a failure is logged, not thrown. */
+  record: (event: AuthEvent, origin: SessionOrigin | null) => void
+}
+
+export function createAuditLog (db: Kysely<Database>, background: BackgroundTasks): AuditLog {
+  return {
+    record (event, origin) {
+      // The moment of the event, not of the write.
+      const createdAt = new Date()
+      background.run(`audit ${event.type}`, () => db.insertInto('auth_events').values({
+        user_id: event.userId,
+        type: event.type,
+        created_at: createdAt,
+        ip: origin?.ip ?? null,
+        user_agent: origin?.userAgent?.slice(0, 512) ?? null,
+        details: JSON.stringify('details' in event ? event.details : {})
+      }).execute())
+    }
+  }
+}
