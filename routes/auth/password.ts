@@ -2,13 +2,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Accepted, ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { perMinute } from '../../plugins/rate-limit.js'
+import { authBodyLimit } from '../../plugins/security.js'
 import { authOf } from '../users/index.js'
 import { originOf } from './index.js'
 
 export const RESET_REQUESTED = 'If an account with this email exists, a link to reset its password is on its way.'
 
 const password: FastifyPluginAsyncTypebox = async (app) => {
+  const bodyLimit = authBodyLimit(app.config)
+
   app.post('/forgot-password', {
+    bodyLimit,
+    config: { rateLimit: perMinute(app.config.RATE_LIMIT_FORGOT_MAX) },
     schema: {
       tags: ['auth'],
       operationId: 'forgotPassword',
@@ -20,12 +26,15 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
       response: { 202: Accepted, ...problems(413, 415) }
     }
   }, async (request, reply) => {
+    // Counted before any lookup, for every address, so neither a 429 nor its timing says whether the account exists.
+    await app.forgotPasswordLimiter.consume(request.body.email)
     app.accounts.requestPasswordReset(request.body.email, originOf(request))
     reply.code(202)
     return { message: RESET_REQUESTED }
   })
 
   app.post('/reset-password', {
+    bodyLimit,
     schema: {
       tags: ['auth'],
       operationId: 'resetPassword',
@@ -47,6 +56,7 @@ const signedIn: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
 
   app.post('/change-password', {
+    bodyLimit: authBodyLimit(app.config),
     schema: {
       tags: ['auth'],
       operationId: 'changePassword',
