@@ -53,6 +53,8 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
       const grant = await sessions.start(user.id, origin)
+      // Only if an admin removed the account within these few milliseconds.
+      if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
       return toIssued(grant)
     },
@@ -74,6 +76,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
         await users.setPasswordHash(user.id, await hasher.hash(password))
       }
       const grant = await sessions.start(user.id, origin)
+      if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
       return toIssued(grant)
     },

@@ -101,22 +101,29 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
   }
 
   return {
-    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant> {
+    /**
+     * Starts a session for a live, active account; undefined when the account was deactivated or
+     * deleted since the caller looked it up (a login racing an admin), with no row left behind.
+     */
+    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant | undefined> {
       const now = new Date()
       const session = await db.insertInto('sessions')
-        .values({
-          user_id: userId,
-          created_at: now,
-          last_used_at: now,
-          expires_at: new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000),
-          user_agent: origin.userAgent?.slice(0, 512) ?? null,
-          ip: origin.ip
-        })
+        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+        .expression((eb) => eb.selectFrom('users')
+          .select([
+            'users.id',
+            eb.val(now).as('created_at'),
+            eb.val(now).as('last_used_at'),
+            eb.val(new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000)).as('expires_at'),
+            eb.val(origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
+            eb.val(origin.ip).as('ip')
+          ])
+          .where('users.id', '=', userId)
+          .where('users.is_active', '=', true)
+          .where('users.deleted_at', 'is', null))
         .returning('id')
-        .executeTakeFirstOrThrow()
-      const grant = await issueInSession(session.id, null, now)
-      if (grant === undefined) throw new Error('session vanished while it was being started')
-      return grant
+        .executeTakeFirst()
+      return session === undefined ? undefined : await issueInSession(session.id, null, now)
     },
 
     /**
