@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { actorOf } from '../../plugins/permissions.js'
+import { originOf } from '../auth/index.js'
 import { revocationTtlSeconds } from '../../src/config.js'
 import { createAdminUserService } from '../../src/services/admin-users.js'
 import { DEFAULT_PAGE_SIZE, ListUsersQuery, UpdateUserBody, UserPage } from '../../schemas/admin-users.js'
@@ -83,7 +84,9 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       response: { 204: { type: 'null', description: 'Deleted' }, ...problems(401, 403, 404, 409) }
     }
   }, async (request, reply) => {
-    await service.remove(request.params.id, actorOf(request))
+    const actor = actorOf(request)
+    await service.remove(request.params.id, actor)
+    app.audit.record({ type: 'account_deleted', userId: request.params.id, details: { deleted_by: actor.id } }, originOf(request))
     return reply.code(204).send()
   })
 }

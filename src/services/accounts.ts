@@ -9,6 +9,7 @@ import type { Mailer, MailMessage } from './mail.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionInfo, SessionOrigin, SessionService } from './sessions.js'
+import { assertNotLastAdmin } from './admin-users.js'
 import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
 
@@ -208,7 +209,10 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     async deleteAccount (userId: string, password: string, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
       if (!await hasher.verify(account.password_hash, password)) throw errors.invalidCurrentPassword('/password')
+      // Checked first so a refusal leaves the sessions alone, and again under the lock against a racing removal.
+      await db.transaction().execute((trx) => assertNotLastAdmin(trx, userId))
       await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
+        await assertNotLastAdmin(trx, userId)
         await users.markDeleted(userId, trx)
         await voidResetTokens(userId, trx)
       }))

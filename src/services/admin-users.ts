@@ -93,6 +93,15 @@ async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Prom
 
 const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r.name === ADMIN_ROLE)
 
+/**
+ * 409 when taking this account away would leave no active admin. Call it inside the transaction
+ * that removes the account: it takes the same lock as the admin routes, so racing removals queue.
+ */
+export async function assertNotLastAdmin (trx: Transaction<Database>, userId: string): Promise<void> {
+  const target = await lockTarget(trx, userId)
+  if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, userId)
+}
+
 export function createAdminUserService ({ db, users, sessions, revocations, revocationTtlSeconds }: AdminUserServiceDeps) {
   /** Ends every session and voids every access token the user holds, at once. */
   async function cutOff (userId: string): Promise<void> {
@@ -184,8 +193,7 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
         assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
         if (actor.id === id) throw conflict('You cannot delete your own account here; use DELETE /users/me.')
         if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, id)
-        const now = new Date()
-        await trx.updateTable('users').set({ deleted_at: now, updated_at: now }).where('id', '=', id).execute()
+        await users.markDeleted(id, trx)
       })
       await cutOff(id)
       await users.changed(id)

@@ -21,6 +21,8 @@ export type AuthEvent =
   | { type: 'password_changed', userId: string }
   | { type: 'profile_updated', userId: string, details: { fields: Array<'email' | 'username'> } }
   | { type: 'account_deleted', userId: string }
+  /** An administrator soft-deleted someone else's account. */
+  | { type: 'account_deleted', userId: string, details: { deleted_by: string } }
 
 export type AuthEventType = AuthEvent['type']
 
