@@ -20,8 +20,11 @@ t.test('a hash with outdated parameters is upgraded on the next successful login
   t.equal((await login('not the password')).statusCode, 401)
   t.equal(await storedHash(), outdated, 'a failed login changes nothing')
 
+  const updatedAt = async () => (await app.db.selectFrom('users').select('updated_at').where('id', '=', userId).executeTakeFirstOrThrow()).updated_at.getTime()
+  const updatedBefore = await updatedAt()
   t.equal((await login(TEST_PASSWORD)).statusCode, 200, 'the outdated hash still verifies')
   const upgraded = await storedHash()
+  t.equal(await updatedAt(), updatedBefore, 'an upgrade is no change the owner can see: updated_at stays')
   t.not(upgraded, outdated)
   t.equal(paramsOf(upgraded), 'm=1024,t=1,p=1', 'rehashed with the configured parameters')
 

@@ -73,7 +73,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
         throw errors.invalidCredentials()
       }
       if (hasher.needsRehash(user.password_hash)) {
-        await users.setPasswordHash(user.id, await hasher.hash(password))
+        await users.upgradePasswordHash(user.id, await hasher.hash(password))
       }
       const grant = await sessions.start(user.id, origin)
       if (grant === undefined) throw errors.invalidCredentials()

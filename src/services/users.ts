@@ -141,6 +141,14 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
     },
 
     /**
+     * Re-hashes the same password under the current parameters. The account does not change in
+     * any way its owner can see, so `updated_at` (and every cached copy) stays as it is.
+     */
+    async upgradePasswordHash (userId: string, passwordHash: string): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute()
+    },
+
+    /**
      * The user as `GET /users/me` shows it, from the in-process cache when the version the
      * store holds matches; call after the store check so a change is never served stale.
      */
