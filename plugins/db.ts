@@ -18,8 +18,8 @@ export interface DbPluginOptions {
 }
 
 export default fp<DbPluginOptions>(async (app, options) => {
-  const { db, kind } = options.database ?? await createDatabase(app.config, (err) => app.log.error({ err }, 'database connection lost'))
-  app.addHook('onClose', async () => { await db.destroy() })
+  const { db, kind, close } = options.database ?? await createDatabase(app.config, (err) => app.log.error({ err }, 'database connection lost'))
+  app.addHook('onClose', close)
   const applied = await migrateToLatest(db)
   for (const m of applied) app.log.info({ migration: m.migrationName, status: m.status }, 'migration')
   if (kind !== 'postgres') app.log.info({ kind }, 'using the embedded PGlite database')

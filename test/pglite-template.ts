@@ -45,5 +45,6 @@ async function templateDump (): Promise<Blob> {
 export async function restoredPglite (): Promise<OpenDatabase> {
   template ??= templateDump()
   const pglite = new PGlite({ loadDataDir: await template })
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) }), kind: 'pglite-memory' }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) })
+  return { db, kind: 'pglite-memory', close: () => db.destroy() }
 }

@@ -144,7 +144,7 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
     return EXIT_FAILED
   }
   const { store, close } = opened
-  const { db, kind } = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
+  const { db, kind, close: closeDatabase } = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
   try {
     await migrateToLatest(db)
     const revocationTtlSeconds = revocationTtl(config)
@@ -188,6 +188,6 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
     return EXIT_FAILED
   } finally {
     await close()
-    await db.destroy()
+    await closeDatabase()
   }
 }

@@ -4,7 +4,7 @@ import { createDatabase } from '../db/create-database.js'
 import { migrateToLatest } from '../db/migrate.js'
 
 const config = loadConfig(process.env, { dotenv: true })
-const { db, kind } = await createDatabase(config, (err) => console.error('database connection lost:', err.message))
+const { db, kind, close } = await createDatabase(config, (err) => console.error('database connection lost:', err.message))
 try {
   const results = await migrateToLatest(db)
   for (const r of results) console.log(`${r.status.toLowerCase()}: ${r.migrationName}`)
@@ -13,5 +13,5 @@ try {
   console.error('migration failed:', err instanceof Error ? err.message : err)
   process.exitCode = 1
 } finally {
-  await db.destroy()
+  await close()
 }

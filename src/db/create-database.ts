@@ -5,6 +5,7 @@ import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config.js'
+import { lockDataDir } from './data-dir-lock.js'
 import type { Database } from './types.js'
 
 export type DatabaseKind = 'postgres' | 'pglite' | 'pglite-memory'
@@ -12,6 +13,15 @@ export type DatabaseKind = 'postgres' | 'pglite' | 'pglite-memory'
 export interface OpenDatabase {
   db: Kysely<Database>
   kind: DatabaseKind
+  /** Closes the database and releases what opening it took. */
+  close: () => Promise<void>
+}
+
+function closing (db: Kysely<Database>, release?: () => Promise<void>): () => Promise<void> {
+  return async () => {
+    await db.destroy()
+    await release?.()
+  }
 }
 
 export async function createDatabase (config: Config, onPoolError: (err: Error) => void): Promise<OpenDatabase> {
@@ -23,12 +33,16 @@ export async function createDatabase (config: Config, onPoolError: (err: Error) 
     // So does a checked-out client between two queries (the pool listens to idle clients only);
     // its next query then fails, and answers 503.
     pool.on('connect', (client) => { client.on('error', onPoolError) })
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), kind: 'postgres' }
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    return { db, kind: 'postgres', close: closing(db) }
   }
   if (url === 'memory://') {
-    return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite() }) }), kind: 'pglite-memory' }
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite() }) })
+    return { db, kind: 'pglite-memory', close: closing(db) }
   }
   const dataDir = resolve(join(config.DATA_DIR, 'pglite'))
   await mkdir(dataDir, { recursive: true })
-  return { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite(dataDir) }) }), kind: 'pglite' }
+  const release = await lockDataDir(dataDir)
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite(dataDir) }) })
+  return { db, kind: 'pglite', close: closing(db, release) }
 }
