@@ -69,39 +69,45 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
 
-  await app.register(configPlugin, { config })
-  await app.register(validation)
-  await app.register(errorsPlugin)
-  await app.register(security)
-  // Early, so that every route and the not-found handler are measured.
-  await app.register(metrics)
-  await app.register(cookie)
-  app.addSchema(Problem)
-  app.addSchema(User)
-  app.addSchema(Session)
-  app.addSchema(Role)
+  try {
+    await app.register(configPlugin, { config })
+    await app.register(validation)
+    await app.register(errorsPlugin)
+    await app.register(security)
+    // Early, so that every route and the not-found handler are measured.
+    await app.register(metrics)
+    await app.register(cookie)
+    app.addSchema(Problem)
+    app.addSchema(User)
+    app.addSchema(Session)
+    app.addSchema(Role)
 
-  await app.register(db, { database })
-  await app.register(store)
-  await app.register(tokens)
-  await app.register(mail)
-  await app.register(services)
-  await app.register(auth)
-  await app.register(permissions)
-  await app.register(rateLimit)
-  await app.register(swagger, { version })
+    await app.register(db, { database })
+    await app.register(store)
+    await app.register(tokens)
+    await app.register(mail)
+    await app.register(services)
+    await app.register(auth)
+    await app.register(permissions)
+    await app.register(rateLimit)
+    await app.register(swagger, { version })
 
-  await app.register(metaRoutes, { version })
-  await app.register(healthRoutes, { version })
-  await app.register(metricsRoutes)
-  await app.register(async (api) => {
-    await api.register(authRoutes, { prefix: '/auth' })
-    await api.register(tokenRoute, { prefix: '/auth' })
-    await api.register(passwordRoutes, { prefix: '/auth' })
-    await api.register(userRoutes, { prefix: '/users' })
-    await api.register(adminUserRoutes, { prefix: '/users' })
-    await api.register(roleRoutes, { prefix: '/roles' })
-  }, { prefix: '/api/v1' })
+    await app.register(metaRoutes, { version })
+    await app.register(healthRoutes, { version })
+    await app.register(metricsRoutes)
+    await app.register(async (api) => {
+      await api.register(authRoutes, { prefix: '/auth' })
+      await api.register(tokenRoute, { prefix: '/auth' })
+      await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(userRoutes, { prefix: '/users' })
+      await api.register(adminUserRoutes, { prefix: '/users' })
+      await api.register(roleRoutes, { prefix: '/roles' })
+    }, { prefix: '/api/v1' })
+  } catch (err) {
+    // A start-up that fails half-way must not leave the database or Redis connections open.
+    await app.close().catch((closeErr: unknown) => app.log.error({ err: closeErr }, 'closing after a failed start failed'))
+    throw err
+  }
 
   return app
 }

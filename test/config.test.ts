@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap'
+import { sql } from 'kysely'
 import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
@@ -134,11 +135,10 @@ t.test('TRUST_PROXY decides whether X-Forwarded-For is believed', async (t) => {
 
 t.test('signing secrets: production refuses to start without a strong one', async (t) => {
   const production = { ...TEST_ENV, NODE_ENV: 'production', DATABASE_URL: 'memory://' }
-  // A build that fails does not close what it opened: the test closes the database it handed in.
   const refused = async (env: Record<string, string | undefined>, expected: RegExp, message: string) => {
     const database = await restoredPglite()
-    t.teardown(() => database.db.destroy())
     await t.rejects(buildApp({ config: loadConfig(env), database }), expected, message)
+    await t.rejects(sql`select 1`.execute(database.db), `${message}: the failed build closed the database it had opened`)
   }
   await refused({ ...production, JWT_SECRET: undefined }, /JWT_SECRET/, 'no secret in production')
   await refused({ ...production, JWT_SECRET: 'too-short' }, /at least 32 bytes/, 'a short secret')
