@@ -25,7 +25,8 @@ export function normalizePassword (password: string): string {
 export function createPasswordHasher (parameters: HashParameters, concurrency: number): PasswordHasher {
   const limit = pLimit(concurrency)
   const options = { ...parameters, algorithm: Algorithm.Argon2id }
-  let dummyHash: Promise<string> | undefined
+  // Made up front: built lazily, the first unknown-account login would take twice as long as the rest.
+  const dummyHash = hash(randomBytes(32).toString('base64url'), options)
 
   const verifyHash = (passwordHash: string, password: string): Promise<boolean> =>
     limit(async () => {
@@ -40,7 +41,6 @@ export function createPasswordHasher (parameters: HashParameters, concurrency: n
     hash: (password) => limit(() => hash(normalizePassword(password), options)),
     verify: verifyHash,
     async verifyDummy (password) {
-      dummyHash ??= hash(randomBytes(32).toString('base64url'), options)
       await verifyHash(await dummyHash, password)
     },
     needsRehash (passwordHash) {
