@@ -111,14 +111,16 @@ t.test('health, metadata and the OpenAPI document', async (t) => {
       for (const status of expected) {
         const response = op.responses[String(status)]
         t.ok(response, `${where} declares ${status}`)
-        if (status !== 204) t.ok(response?.content?.['application/json']?.schema, `${where} has a schema for ${status}`)
+        const schema = response?.content?.['application/json']?.schema ?? response?.content?.['application/problem+json']?.schema
+        if (status !== 204) t.ok(schema, `${where} has a schema for ${status}`)
       }
       // Errors are problems, except the probes' own reports and the OAuth2 shapes of the token endpoint.
       const ownErrorShapes = ['health', 'readiness', 'startup'].includes(op.operationId ?? '')
       for (const [status, response] of Object.entries(op.responses)) {
         if (Number(status) < 400 || ownErrorShapes) continue
         if (op.operationId === 'token' && (status === '400' || status === '401')) continue
-        t.match(response.content?.['application/json']?.schema, { $ref: '#/components/schemas/Problem' }, `${where} ${status} is a Problem`)
+        t.match(response.content?.['application/problem+json']?.schema, { $ref: '#/components/schemas/Problem' },
+          `${where} ${status} is a Problem, as application/problem+json`)
       }
     }
 

@@ -182,20 +182,30 @@ t.test('an authenticated request costs one revocation-store round trip and no da
     const original = store[name] as (...args: unknown[]) => unknown
     store[name] = (...args: unknown[]) => { calls.push(name); return original(...args) }
   }
-  let redisCommands = 0
+  // Every Redis command as it is written and as its reply arrives, to see the round trips.
+  const wire: string[] = []
   if (app.revocations.kind === 'redis') {
-    const redis = app.redis as unknown as { sendCommand: (...args: unknown[]) => unknown }
+    const redis = app.redis as unknown as { sendCommand: (command: { name: string, promise: Promise<unknown> }) => unknown }
     const send = redis.sendCommand.bind(redis)
-    redis.sendCommand = (...args: unknown[]) => { redisCommands++; return send(...args) }
+    redis.sendCommand = (command) => {
+      wire.push(`sent ${command.name}`)
+      command.promise.then(() => wire.push(`replied ${command.name}`), () => undefined)
+      return send(command)
+    }
   }
 
   t.equal((await me(app, session.access_token)).statusCode, 200, 'warms the user cache')
   calls.length = 0
-  redisCommands = 0
+  wire.length = 0
   const res = await me(app, session.access_token)
   t.equal(res.statusCode, 200)
   t.strictSame(calls, ['check'], 'exactly one store call: the pipelined check')
-  if (app.revocations.kind === 'redis') t.equal(redisCommands, 1, 'exactly one Redis command')
+  if (app.revocations.kind === 'redis') {
+    const sent = wire.filter((e) => e.startsWith('sent'))
+    t.equal(sent.filter((e) => e === 'sent mget').length, 1, 'one MGET for the session mark, the user mark and the version')
+    t.equal(sent.length, 2, 'and one command for the rate limit')
+    t.ok(wire.findIndex((e) => e.startsWith('replied')) >= 2, `both are in flight before any reply: one round trip (${wire.join(', ')})`)
+  }
 
   // A row change the app was not told about proves the answer came from the cache, not a query.
   await app.db.updateTable('users').set({ email: 'changed-behind-its-back@example.com' }).where('id', '=', session.user.id).execute()

@@ -88,7 +88,7 @@ t.test('registration and login', async (t) => {
     ] as const) {
       t.equal((await attempt(password)).statusCode, 201, name)
     }
-    const huge = await attempt('c'.repeat(10_000))
+    const huge = await attempt('c'.repeat(1_000))
     t.equal(huge.statusCode, 400, 'an absurd password is refused by the schema before any hashing')
     t.match(huge.json(), { code: 'validation_failed' })
   })
