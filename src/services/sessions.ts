@@ -47,16 +47,30 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
     return { sessionId, refreshToken, refreshExpiresAt, user }
   }
 
-  /** Adds a refresh token to a live session of a live user and marks the session used, in one statement. */
-  async function issueInSession (sessionId: string, parentHash: string | null, now: Date): Promise<SessionGrant | undefined> {
+  /**
+   * Adds a refresh token to a live session of a live user and marks the session used, in one
+   * statement. The session is named, or found by retiring a refresh token: the conditional
+   * UPDATE lets exactly one of several racing callers retire it (the row lock serializes them,
+   * and a loser re-reads `rotated_at`), and the winner's next token comes in the same round trip.
+   */
+  async function issueInSession (source: { sessionId: string } | { retiring: string }, parentHash: string | null, now: Date): Promise<SessionGrant | undefined> {
     const refreshToken = generateOpaqueToken()
     const slidingExpiry = new Date(now.getTime() + settings.refreshTtlSeconds * 1000)
     const row = await db
+      .with('source', (q) => 'retiring' in source
+        ? q.updateTable('refresh_tokens')
+          .set({ rotated_at: now })
+          .where('token_hash', '=', source.retiring)
+          .where('rotated_at', 'is', null)
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', now)
+          .returning('session_id')
+        : q.selectNoFrom((eb) => eb.cast<string>(eb.val(source.sessionId), 'uuid').as('session_id')))
       .with('live', (q) => q.updateTable('sessions')
         .set({ last_used_at: now })
-        .from('users')
+        .from(['source', 'users'])
+        .whereRef('sessions.id', '=', 'source.session_id')
         .whereRef('users.id', '=', 'sessions.user_id')
-        .where('sessions.id', '=', sessionId)
         .where('sessions.revoked_at', 'is', null)
         .where('sessions.expires_at', '>', now)
         .where('users.is_active', '=', true)
@@ -123,28 +137,15 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
           .where('users.deleted_at', 'is', null))
         .returning('id')
         .executeTakeFirst()
-      return session === undefined ? undefined : await issueInSession(session.id, null, now)
+      return session === undefined ? undefined : await issueInSession({ sessionId: session.id }, null, now)
     },
 
-    /**
-     * The conditional update lets exactly one caller retire a token (the row lock serializes
-     * racers, and the loser re-reads `rotated_at`); a loser falls under the grace-period rule.
-     */
+    /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */
     async rotate (presented: string): Promise<RotationResult> {
       const now = new Date()
       const oldHash = hashOpaqueToken(presented)
-      const retired = await db.updateTable('refresh_tokens')
-        .set({ rotated_at: now })
-        .where('token_hash', '=', oldHash)
-        .where('rotated_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('expires_at', '>', now)
-        .returning('session_id')
-        .executeTakeFirst()
-      if (retired !== undefined) {
-        const grant = await issueInSession(retired.session_id, oldHash, now)
-        return grant === undefined ? { kind: 'invalid' } : { kind: 'rotated', grant }
-      }
+      const rotated = await issueInSession({ retiring: oldHash }, oldHash, now)
+      if (rotated !== undefined) return { kind: 'rotated', grant: rotated }
 
       const token = await db.selectFrom('refresh_tokens')
         .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
@@ -153,7 +154,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
         .executeTakeFirst()
       if (token === undefined || token.revoked_at !== null || token.rotated_at === null) return { kind: 'invalid' }
       if (now.getTime() - token.rotated_at.getTime() <= settings.reuseGraceSeconds * 1000) {
-        const grant = await issueInSession(token.session_id, oldHash, now)
+        const grant = await issueInSession({ sessionId: token.session_id }, oldHash, now)
         return grant === undefined ? { kind: 'invalid' } : { kind: 'rotated', grant }
       }
       await revoke([token.session_id], now)
