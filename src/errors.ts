@@ -107,3 +107,12 @@ export class DependencyError extends Error {
     this.dependency = dependency
   }
 }
+
+/** Runs a call to a dependency; any failure of it becomes a DependencyError (503), whatever the client library threw. */
+export async function guardDependency<T> (dependency: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op()
+  } catch (err) {
+    throw new DependencyError(dependency, err)
+  }
+}

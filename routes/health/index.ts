@@ -1,6 +1,6 @@
 /** `/health` probes for load balancers and orchestrators; they are not rate limited. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { sql } from 'kysely'
 import { HealthReport, Status } from '../../schemas/health.js'
 import type { HealthReport as Report } from '../../schemas/health.js'
@@ -47,13 +47,15 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   const unlimited = { rateLimit: false } as const
   const noStore = { 'cache-control': 'no-store' }
 
+  const report = async (_request: FastifyRequest, reply: FastifyReply) => {
+    const body = await healthReport(app, version)
+    return reply.code(body.status === 'ok' ? 200 : 503).headers(noStore).send(body)
+  }
+
   app.get('/health', {
     config: unlimited,
     schema: { tags, operationId: 'health', summary: 'Status of the service and its dependencies', response: { 200: HealthReport, 503: HealthReport } }
-  }, async (_request, reply) => {
-    const report = await healthReport(app, version)
-    return reply.code(report.status === 'ok' ? 200 : 503).headers(noStore).send(report)
-  })
+  }, report)
 
   app.get('/health/liveness', {
     config: unlimited,
@@ -63,10 +65,7 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   app.get('/health/readiness', {
     config: unlimited,
     schema: { tags, operationId: 'readiness', summary: 'The database and Redis answer', response: { 200: HealthReport, 503: HealthReport } }
-  }, async (_request, reply) => {
-    const report = await healthReport(app, version)
-    return reply.code(report.status === 'ok' ? 200 : 503).headers(noStore).send(report)
-  })
+  }, report)
 
   app.get('/health/startup', {
     config: unlimited,

@@ -1,6 +1,6 @@
 /** Redis window counters: shared by every instance; each hit is one atomic script call. */
 import type { Redis } from 'ioredis'
-import { DependencyError } from '../errors.js'
+import { guardDependency } from '../errors.js'
 import type { CounterStore } from './counter-store.js'
 
 // INCR and the expiry in one step, so a crash between them can never leave a counter without a window.
@@ -13,13 +13,7 @@ if ttl < 0 then
 end
 return { count, ttl }`
 
-async function guarded<T> (op: () => Promise<T>): Promise<T> {
-  try {
-    return await op()
-  } catch (err) {
-    throw new DependencyError('redis', err)
-  }
-}
+const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
 export function createRedisCounterStore (redis: Redis): CounterStore {
   return {

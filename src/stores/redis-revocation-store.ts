@@ -1,6 +1,6 @@
 /** Redis revocation store: shared by every instance; each check is one MGET. */
 import type { Redis } from 'ioredis'
-import { DependencyError } from '../errors.js'
+import { guardDependency } from '../errors.js'
 import { keys, type AccessState, type RevocationStore } from './revocation-store.js'
 
 // Keeps the larger mark, so a late writer never shortens a revocation.
@@ -13,13 +13,7 @@ else
 end
 return 1`
 
-async function guarded<T> (op: () => Promise<T>): Promise<T> {
-  try {
-    return await op()
-  } catch (err) {
-    throw new DependencyError('redis', err)
-  }
-}
+const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
 export function createRedisRevocationStore (redis: Redis): RevocationStore {
   return {
