@@ -343,12 +343,12 @@ t.test('account administration', async (t) => {
 
   t.test('the OpenAPI document shows the permission of each route', async (t) => {
     const doc = (await app.inject({ url: '/docs/json' })).json()
-    t.same(doc.paths['/api/v1/users/'].get['x-permissions'], ['users:read'])
+    t.same(doc.paths['/api/v1/users'].get['x-permissions'], ['users:read'])
     t.same(doc.paths['/api/v1/users/{id}'].get['x-permissions'], ['users:read'])
     t.same(doc.paths['/api/v1/users/{id}'].patch['x-permissions'], ['users:write'])
     t.same(doc.paths['/api/v1/users/{id}'].delete['x-permissions'], ['users:delete'])
     t.equal(doc.paths['/api/v1/users/me'].get['x-permissions'], undefined)
-    const limit = doc.paths['/api/v1/users/'].get.parameters.find((p: { name: string }) => p.name === 'limit')
+    const limit = doc.paths['/api/v1/users'].get.parameters.find((p: { name: string }) => p.name === 'limit')
     t.match(limit, { in: 'query', required: false, schema: { default: 20, minimum: 1, maximum: 100 } })
   })
 })

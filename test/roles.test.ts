@@ -216,10 +216,10 @@ t.test('roles', async (t) => {
 
   t.test('the OpenAPI document shows the permission of each roles route', async (t) => {
     const doc = (await app.inject({ url: '/docs/json' })).json()
-    t.same(doc.paths['/api/v1/roles/'].get['x-permissions'], ['roles:read'])
-    t.same(doc.paths['/api/v1/roles/'].post['x-permissions'], ['roles:write'])
+    t.same(doc.paths['/api/v1/roles'].get['x-permissions'], ['roles:read'])
+    t.same(doc.paths['/api/v1/roles'].post['x-permissions'], ['roles:write'])
     t.same(doc.paths['/api/v1/roles/{name}'].delete['x-permissions'], ['roles:write'])
     t.match(doc.paths['/api/v1/roles/{name}'].delete.description, /Requires the permission `roles:write`\.$/)
-    t.same(doc.paths['/api/v1/roles/'].get.security, [{ bearerAuth: [] }])
+    t.same(doc.paths['/api/v1/roles'].get.security, [{ bearerAuth: [] }])
   })
 })

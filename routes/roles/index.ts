@@ -12,7 +12,7 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
   const canRead = [app.authenticate, app.requirePermission('roles:read')]
   const canWrite = [app.authenticate, app.requirePermission('roles:write')]
 
-  app.get('/', {
+  app.get('', {
     onRequest: canRead,
     schema: {
       tags,
@@ -23,7 +23,7 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async () => await app.roles.list())
 
-  app.post('/', {
+  app.post('', {
     onRequest: canWrite,
     schema: {
       tags,

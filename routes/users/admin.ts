@@ -22,7 +22,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
     revocationTtlSeconds: revocationTtlSeconds(app.config)
   })
 
-  app.get('/', {
+  app.get('', {
     onRequest: [app.authenticate, app.requirePermission('users:read')],
     schema: {
       tags,
