@@ -39,6 +39,9 @@ export interface SessionOrigin {
   ip: string | null
 }
 
+/** A new session for an account, a named live one, or the one of the refresh token being retired. */
+type SessionSource = { newFor: string, origin: SessionOrigin } | { sessionId: string } | { retiring: string }
+
 const userColumns = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
@@ -48,12 +51,13 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
   }
 
   /**
-   * Adds a refresh token to a live session of a live user and marks the session used, in one
-   * statement. The session is named, or found by retiring a refresh token: the conditional
-   * UPDATE lets exactly one of several racing callers retire it (the row lock serializes them,
-   * and a loser re-reads `rotated_at`), and the winner's next token comes in the same round trip.
+   * Adds a refresh token to a live session of a live, active user and marks the session used, in
+   * one statement. The session is new, named, or found by retiring a refresh token: the
+   * conditional UPDATE lets exactly one of several racing callers retire it (the row lock
+   * serializes them, and a loser re-reads `rotated_at`), and the winner's next token comes in
+   * the same round trip.
    */
-  async function issueInSession (source: { sessionId: string } | { retiring: string }, parentHash: string | null, now: Date): Promise<SessionGrant | undefined> {
+  async function issueInSession (source: SessionSource, parentHash: string | null, now: Date): Promise<SessionGrant | undefined> {
     const refreshToken = generateOpaqueToken()
     const slidingExpiry = new Date(now.getTime() + settings.refreshTtlSeconds * 1000)
     const row = await db
@@ -65,17 +69,33 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
           .where('revoked_at', 'is', null)
           .where('expires_at', '>', now)
           .returning('session_id')
-        : q.selectNoFrom((eb) => eb.cast<string>(eb.val(source.sessionId), 'uuid').as('session_id')))
-      .with('live', (q) => q.updateTable('sessions')
-        .set({ last_used_at: now })
-        .from(['source', 'users'])
-        .whereRef('sessions.id', '=', 'source.session_id')
-        .whereRef('users.id', '=', 'sessions.user_id')
-        .where('sessions.revoked_at', 'is', null)
-        .where('sessions.expires_at', '>', now)
-        .where('users.is_active', '=', true)
-        .where('users.deleted_at', 'is', null)
-        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
+        : q.selectNoFrom((eb) => eb.cast<string>(eb.val('sessionId' in source ? source.sessionId : null), 'uuid').as('session_id')))
+      .with('live', (q) => 'newFor' in source
+        ? q.insertInto('sessions')
+          .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+          .expression((eb) => eb.selectFrom('users')
+            .select([
+              'users.id',
+              eb.val(now).as('created_at'),
+              eb.val(now).as('last_used_at'),
+              eb.val(new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000)).as('expires_at'),
+              eb.val(source.origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
+              eb.val(source.origin.ip).as('ip')
+            ])
+            .where('users.id', '=', source.newFor)
+            .where('users.is_active', '=', true)
+            .where('users.deleted_at', 'is', null))
+          .returning(['id', 'user_id', 'expires_at'])
+        : q.updateTable('sessions')
+          .set({ last_used_at: now })
+          .from(['source', 'users'])
+          .whereRef('sessions.id', '=', 'source.session_id')
+          .whereRef('users.id', '=', 'sessions.user_id')
+          .where('sessions.revoked_at', 'is', null)
+          .where('sessions.expires_at', '>', now)
+          .where('users.is_active', '=', true)
+          .where('users.deleted_at', 'is', null)
+          .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
       .with('ins', (q) => q.insertInto('refresh_tokens')
         .columns(['token_hash', 'session_id', 'parent_hash', 'issued_at', 'expires_at'])
         .expression((eb) => eb.selectFrom('live').select([
@@ -120,24 +140,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * deleted since the caller looked it up (a login racing an admin), with no row left behind.
      */
     async start (userId: string, origin: SessionOrigin): Promise<SessionGrant | undefined> {
-      const now = new Date()
-      const session = await db.insertInto('sessions')
-        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
-        .expression((eb) => eb.selectFrom('users')
-          .select([
-            'users.id',
-            eb.val(now).as('created_at'),
-            eb.val(now).as('last_used_at'),
-            eb.val(new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000)).as('expires_at'),
-            eb.val(origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
-            eb.val(origin.ip).as('ip')
-          ])
-          .where('users.id', '=', userId)
-          .where('users.is_active', '=', true)
-          .where('users.deleted_at', 'is', null))
-        .returning('id')
-        .executeTakeFirst()
-      return session === undefined ? undefined : await issueInSession({ sessionId: session.id }, null, now)
+      return await issueInSession({ newFor: userId, origin }, null, new Date())
     },
 
     /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */
