@@ -9,6 +9,7 @@ import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../src/errors.js'
 import type { Authenticated } from '../src/services/auth.js'
+import type { AccessClaims } from '../src/services/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,6 +21,8 @@ declare module 'fastify' {
     auth: Authenticated | null
     /** The access check of the request's bearer token, started on arrival; the guard awaits it. */
     pendingAuth: Promise<Authenticated> | null
+    /** The claims of the bearer token once its signature verified (not yet its revocation): the rate limit keys on them. */
+    verifiedClaims: AccessClaims | null
   }
 }
 
@@ -41,11 +44,19 @@ function withChallenge (err: unknown): unknown {
 export default fp(async (app) => {
   app.decorateRequest('auth', null)
   app.decorateRequest('pendingAuth', null)
+  app.decorateRequest('verifiedClaims', null)
 
   app.addHook('onRequest', async (request: FastifyRequest) => {
     const token = bearerTokenOf(request.headers.authorization)
     if (token === undefined) return
-    const pending = app.authService.authenticate(token)
+    let pending: Promise<Authenticated>
+    try {
+      const claims = app.accessTokens.verify(token)
+      request.verifiedClaims = claims
+      pending = app.authService.checkAccess(claims)
+    } catch (err) {
+      pending = Promise.reject(err)
+    }
     // Observed here so a route that never awaits it (a public one) leaves no unhandled rejection.
     pending.catch(() => undefined)
     request.pendingAuth = pending

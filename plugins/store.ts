@@ -33,6 +33,8 @@ export default fp(async (app) => {
     keyPrefix: app.config.REDIS_KEY_PREFIX,
     // Fail fast while Redis is away (checks fail closed, limits fail open) instead of queueing requests.
     enableOfflineQueue: false,
+    // Commands of concurrent requests issued in the same tick go out in one write.
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     commandTimeout: 1000

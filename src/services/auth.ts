@@ -47,6 +47,12 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
     }
   }
 
+  async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
+    const state = await revocations.check(claims.sub, claims.sid)
+    if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
+    return { claims, userVersion: state.userVersion }
+  }
+
   return {
     async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
       const problem = passwordProblem(input.password, passwordPolicy, input)
@@ -94,11 +100,11 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
 
     /** Verifies the JWT, then one store round trip for the session mark, the user mark and the user version. */
     async authenticate (token: string): Promise<Authenticated> {
-      const claims = accessTokens.verify(token)
-      const state = await revocations.check(claims.sub, claims.sid)
-      if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
-      return { claims, userVersion: state.userVersion }
+      return await checkAccess(accessTokens.verify(token))
     },
+
+    /** The store half of `authenticate`, for claims already verified. */
+    checkAccess,
 
     async logout (userId: string, sessionId: string, scope: LogoutScope, origin: SessionOrigin): Promise<void> {
       if (scope === 'local') await sessions.revoke([sessionId])
