@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { createAdminCommand, EXIT_FAILED, EXIT_OK, EXIT_USAGE, USAGE } from '../src/cli/create-admin-command.js'
+import { lockDataDir } from '../src/db/data-dir-lock.js'
 import { loadConfig } from '../src/config.js'
 import { login } from './admin-helper.js'
 import { bearer, realDatabaseUrl, registerUser, TEST_ENV, TEST_PASSWORD, testEnv } from './helper.js'
@@ -137,6 +138,14 @@ t.test('on the embedded database in DATA_DIR, with the server stopped', async (t
     t.match(res.stderr, /^create-admin: cannot reach Redis \(Error: connect ECONNREFUSED 127\.0\.0\.1:1\); nothing was changed\.$/)
     const check = await run(['--email', 'carol@example.com'], { ...baseEnv, DATA_DIR: dataDir })
     t.equal(check.code, EXIT_USAGE, 'no account was created')
+  })
+
+  t.test('a data directory held by a running server is refused with a clear message', async (t) => {
+    const release = await lockDataDir(join(dataDir, 'pglite'))
+    t.teardown(release)
+    const res = await run(['--email', 'carol@example.com', '--username', 'carol', '--password', PASSWORD], { ...baseEnv, DATA_DIR: dataDir })
+    t.equal(res.code, EXIT_FAILED)
+    t.match(res.stderr, /^create-admin: The embedded database in .* is in use by process \d+: stop it first, or set DATABASE_URL\.$/)
   })
 })
 

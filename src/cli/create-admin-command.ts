@@ -144,7 +144,16 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
     return EXIT_FAILED
   }
   const { store, close } = opened
-  const { db, kind, close: closeDatabase } = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
+  let database
+  try {
+    database = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
+  } catch (err) {
+    // Most often the embedded database held by a running server.
+    out.error(`create-admin: ${err instanceof Error ? err.message : String(err)}`)
+    await close()
+    return EXIT_FAILED
+  }
+  const { db, kind, close: closeDatabase } = database
   try {
     await migrateToLatest(db)
     const revocationTtlSeconds = revocationTtl(config)
