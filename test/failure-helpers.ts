@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import { buildApp, type App } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { testEnv } from './helper.js'
+import { bearer, testEnv } from './helper.js'
 import { restoredPglite } from './pglite-template.js'
 
 const run = promisify(execFile)
@@ -194,6 +194,26 @@ export function startTraffic (requests: TrafficRequest[], { workers = 3, pauseMs
       return seen
     }
   }
+}
+
+export const JWKS = '/.well-known/jwks.json'
+
+/**
+ * The requests both failure tests send: an authenticated read (needs the store), a rate-limited
+ * public read (needs neither), a login (needs the database) and readiness; `mix` is their traffic.
+ */
+export function probeRequests (app: App, user: { username: string, session: { access_token: string } }) {
+  const me = () => app.inject({ url: '/api/v1/users/me', headers: bearer(user.session.access_token) })
+  const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password } })
+  const readiness = () => app.inject({ url: '/health/readiness' })
+  const jwks = () => app.inject({ url: JWKS })
+  const mix: TrafficRequest[] = [
+    { name: 'me', send: me },
+    { name: 'jwks', send: jwks },
+    { name: 'login', send: () => login('a wrong password') },
+    { name: 'readiness', send: readiness }
+  ]
+  return { me, login, readiness, jwks, mix }
 }
 
 export interface LogLine {

@@ -4,10 +4,8 @@
  * test crashes under traffic (`pg_ctl stop -m immediate`) and starts again on the same port.
  */
 import t from 'tap'
-import { bearer, registerUser, TEST_PASSWORD } from './helper.js'
-import { buildWithLogs, eventually, startPostgresCluster, startTraffic } from './failure-helpers.js'
-
-const JWKS = '/.well-known/jwks.json'
+import { registerUser, TEST_PASSWORD } from './helper.js'
+import { buildWithLogs, eventually, startPostgresCluster, probeRequests, startTraffic } from './failure-helpers.js'
 
 const cluster = await startPostgresCluster()
 const skip = typeof cluster === 'string' && `no private PostgreSQL cluster: ${cluster}`
@@ -17,19 +15,12 @@ t.test('PostgreSQL dies under traffic and comes back', { skip }, async (t) => {
   t.teardown(() => cluster.destroy())
   const { app } = await buildWithLogs(t, { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '4' })
   const user = await registerUser(app)
-  const me = () => app.inject({ url: '/api/v1/users/me', headers: bearer(user.session.access_token) })
-  const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password } })
-  const readiness = () => app.inject({ url: '/health/readiness' })
+  const { me, login, readiness, jwks, mix } = probeRequests(app, user)
 
   t.equal((await me()).statusCode, 200, 'healthy to begin with (and the user is cached)')
   t.equal((await readiness()).statusCode, 200)
 
-  const traffic = startTraffic([
-    { name: 'me', send: me },
-    { name: 'jwks', send: () => app.inject({ url: JWKS }) },
-    { name: 'login', send: () => login('a wrong password') },
-    { name: 'readiness', send: readiness }
-  ])
+  const traffic = startTraffic(mix)
   await new Promise((resolve) => setTimeout(resolve, 300))
   await cluster.kill()
 
@@ -45,7 +36,7 @@ t.test('PostgreSQL dies under traffic and comes back', { skip }, async (t) => {
   t.match(notReady.json(), { status: 'error', checks: { database: { status: 'error' } } })
   t.equal((await app.inject({ url: '/health/liveness' })).statusCode, 200, 'the process stays up')
   t.equal((await me()).statusCode, 200, 'the hot path needs no database: /users/me is served from the user cache')
-  t.equal((await app.inject({ url: JWKS })).statusCode, 200)
+  t.equal((await jwks()).statusCode, 200)
 
   await cluster.start()
   t.ok(await eventually(async () => (await login(TEST_PASSWORD)).statusCode === 200, 30_000, 250), 'logins recover by themselves')

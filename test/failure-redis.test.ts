@@ -4,10 +4,8 @@
  * private redis-server that the test kills under traffic and starts again on the same port.
  */
 import t from 'tap'
-import { bearer, registerUser, TEST_PASSWORD, uniqueName } from './helper.js'
-import { buildWithLogs, eventually, redisServerMissing, startRedisServer, startTraffic } from './failure-helpers.js'
-
-const JWKS = '/.well-known/jwks.json'
+import { registerUser, TEST_PASSWORD, uniqueName } from './helper.js'
+import { buildWithLogs, eventually, redisServerMissing, startRedisServer, probeRequests, startTraffic } from './failure-helpers.js'
 
 t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }, async (t) => {
   const redis = await startRedisServer()
@@ -18,20 +16,13 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
     RATE_LIMIT_MAX: '100000'
   })
   const user = await registerUser(app)
-  const me = () => app.inject({ url: '/api/v1/users/me', headers: bearer(user.session.access_token) })
-  const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password } })
-  const readiness = () => app.inject({ url: '/health/readiness' })
+  const { me, login, readiness, jwks, mix } = probeRequests(app, user)
 
   t.equal((await me()).statusCode, 200, 'healthy to begin with')
   t.equal((await readiness()).statusCode, 200)
-  t.equal((await app.inject({ url: JWKS })).headers['x-ratelimit-limit'], '100000', 'limits are counted in Redis')
+  t.equal((await jwks()).headers['x-ratelimit-limit'], '100000', 'limits are counted in Redis')
 
-  const traffic = startTraffic([
-    { name: 'me', send: me },
-    { name: 'jwks', send: () => app.inject({ url: JWKS }) },
-    { name: 'login', send: () => login('a wrong password') },
-    { name: 'readiness', send: readiness }
-  ])
+  const traffic = startTraffic(mix)
   await new Promise((resolve) => setTimeout(resolve, 300))
   await redis.kill()
 
@@ -43,7 +34,7 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
   t.match(closed.json(), { code: 'unavailable', status: 503 })
   t.ok(closed.headers['retry-after'], 'with Retry-After')
 
-  const open = await app.inject({ url: JWKS })
+  const open = await jwks()
   t.equal(open.statusCode, 200, 'rate limiting fails open')
   t.equal(open.headers['x-ratelimit-limit'], undefined, 'nothing was counted')
   const loggedIn = await login(TEST_PASSWORD)
@@ -59,7 +50,7 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
   await redis.start()
   t.ok(await eventually(async () => (await me()).statusCode === 200, 15_000), 'the access check recovers by itself')
   t.ok(await eventually(async () => (await readiness()).statusCode === 200, 5_000), 'readiness recovers')
-  t.equal((await app.inject({ url: JWKS })).headers['x-ratelimit-limit'], '100000', 'limits are counted again')
+  t.equal((await jwks()).headers['x-ratelimit-limit'], '100000', 'limits are counted again')
 
   const seen = await traffic.stop()
   const statuses = (name: string) => new Set(seen.get(name))
