@@ -18,9 +18,21 @@ const samples: AppError[] = [
 ]
 
 const CONTRACT_STATUS: Record<string, number> = {
-  invalid_verification_token: 400, mfa_code_required: 400, invalid_redirect_uri: 400, invalid_oauth_state: 400,
-  mfa_required: 401, invalid_mfa_code: 401, invalid_mfa_token: 401, invalid_passkey: 401, invalid_id_token: 401,
-  email_not_verified: 403, unknown_provider: 404, account_exists: 409, identity_taken: 409, last_credential: 409, provider_error: 502
+  invalid_verification_token: 400,
+  mfa_code_required: 400,
+  invalid_redirect_uri: 400,
+  invalid_oauth_state: 400,
+  mfa_required: 401,
+  invalid_mfa_code: 401,
+  invalid_mfa_token: 401,
+  invalid_passkey: 401,
+  invalid_id_token: 401,
+  email_not_verified: 403,
+  unknown_provider: 404,
+  account_exists: 409,
+  identity_taken: 409,
+  last_credential: 409,
+  provider_error: 502
 }
 
 t.test('every code of the contract has a constructor with its status', async (t) => {
