@@ -9,8 +9,8 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { ENCRYPTION_KEY_FILE, parseEncryptionKey, resolveEncryptionKey } from '../src/services/encryption-key.js'
 import { createSecretBox, SecretBoxError } from '../src/services/secret-box.js'
-import { build, TEST_ENV } from './helper.js'
-import { restoredPglite } from './pglite-template.js'
+import { build, TEST_ENV } from './helpers/app.js'
+import { restoredPglite } from './helpers/pglite-template.js'
 
 async function tempDir (t: Test): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'auth-box-'))
