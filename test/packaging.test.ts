@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { instructions, runDockerfile } from './dockerfile-steps.js'
-import { startServerProcess } from './server-process.js'
-import { freshDatabase, TEST_JWT_SECRET } from './helper.js'
+import { instructions, runDockerfile } from './helpers/dockerfile-steps.js'
+import { startServerProcess } from './helpers/server-process.js'
+import { freshDatabase, TEST_JWT_SECRET } from './helpers/app.js'
 
 // npm ci, a full build and a prune: minutes on a busy 2-core machine, so CI asks for it once.
 t.setTimeout(600_000)

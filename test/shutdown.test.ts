@@ -2,8 +2,8 @@ import t, { type Test } from 'tap'
 import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { startServerProcess } from './server-process.js'
-import { freshDatabase, TEST_ENV } from './helper.js'
+import { startServerProcess } from './helpers/server-process.js'
+import { freshDatabase, TEST_ENV } from './helpers/app.js'
 
 async function start (t: Test, extra: Record<string, string> = {}) {
   const server = await startServerProcess([process.execPath, '--import', 'tsx', 'src/server.ts'], {
