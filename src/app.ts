@@ -41,6 +41,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The clock of signing-key rotation and retirement (tests move it); the system clock by default. */
+  now?: () => Date
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -56,7 +58,7 @@ export const REDACTED_PATHS = [
   '*.token'
 ]
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, now }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -88,7 +90,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await app.register(db, { database })
     await app.register(store)
     await app.register(secretBox)
-    await app.register(tokens)
+    await app.register(tokens, { now })
     await app.register(mail)
     await app.register(services)
     await app.register(auth)

@@ -28,10 +28,11 @@ const meta: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { versi
   }, async () => ({ name: 'auth-service', version, docs: '/docs' }))
 
   app.get('/.well-known/jwks.json', {
-    schema: { tags: ['meta'], operationId: 'jwks', summary: 'JSON Web Key Set for verifying access tokens', response: { 200: Jwks } }
+    config: { rateLimit: false },
+    schema: { tags: ['meta'], operationId: 'jwks', summary: 'JSON Web Key Set for verifying access tokens', security: [], response: { 200: Jwks } }
   }, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300')
-    return { keys: app.signingKeys.jwks.map((k) => ({ ...k, kid: String(k.kid), alg: String(k.alg), use: 'sig', kty: String(k.kty) })) }
+    reply.header('cache-control', `public, max-age=${app.config.JWKS_MAX_AGE}`)
+    return { keys: app.keyRing.jwks() }
   })
 }
 

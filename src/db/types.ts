@@ -70,6 +70,21 @@ export interface AuthEventsTable {
   details: ColumnType<EventDetails, string | undefined, never>
 }
 
+export type SigningKeyState = 'next' | 'current' | 'retired'
+
+export interface SigningKeysTable {
+  kid: string
+  alg: 'EdDSA' | 'ES256' | 'RS256'
+  /** jsonb: written as JSON text, read back parsed. */
+  public_jwk: ColumnType<Record<string, unknown>, string, never>
+  /** Sealed by the secret box (context: the kid). */
+  private_key: string
+  state: SigningKeyState
+  created_at: Date
+  activated_at: NullableTimestamp
+  retired_at: NullableTimestamp
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -78,6 +93,7 @@ export interface Database {
   user_roles: UserRolesTable
   password_reset_tokens: PasswordResetTokensTable
   auth_events: AuthEventsTable
+  signing_keys: SigningKeysTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -87,3 +103,5 @@ export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type SigningKeyRow = Selectable<SigningKeysTable>
+export type NewSigningKey = Insertable<SigningKeysTable>
