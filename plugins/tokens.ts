@@ -38,7 +38,8 @@ export default fp<TokensPluginOptions>(async (app, options) => {
     audience: config.JWT_AUDIENCE,
     tokenType: ACCESS_TOKEN_TYPE,
     requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
-    reload: managed?.load
+    reload: managed?.load,
+    nowMs: () => (options.now?.() ?? new Date()).getTime()
   })
 
   async function maintain (): Promise<void> {
