@@ -1,8 +1,6 @@
 /** SQL of the `signing_keys` table. */
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { Database, NewSigningKey, SigningKeyRow } from './types.js'
-
-type Executor = Kysely<Database> | Transaction<Database>
+import { sql, type Kysely } from 'kysely'
+import type { Database, Executor, NewSigningKey, SigningKeyRow } from './types.js'
 
 export function createSigningKeyRepository (db: Executor) {
   return {
