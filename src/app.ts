@@ -18,12 +18,14 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import introspection from '../plugins/introspection.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
@@ -95,6 +97,7 @@ export async function buildApp ({ config, logger, database, now }: BuildOptions)
     await app.register(tokens, { now })
     await app.register(mail)
     await app.register(services)
+    await app.register(introspection)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)
@@ -106,6 +109,7 @@ export async function buildApp ({ config, logger, database, now }: BuildOptions)
     await app.register(async (api) => {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
+      await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
