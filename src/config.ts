@@ -19,6 +19,7 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^\\s*[^\\s,:]+:\\d+(\\s*,\\s*[^\\s,:]+:\\d+)*\\s*$' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'auth:' }),
 
   JWT_SECRET: Type.Optional(Type.String()),
