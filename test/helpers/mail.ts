@@ -1,6 +1,6 @@
 /** Reading the mails a test's SMTP server received, by kind and recipient, whatever order the background sent them in. */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { MailKind } from '../src/mail/kinds.js'
+import type { MailKind } from '../../src/mail/kinds.js'
 import { parseMail, type ReceivedMail, type TestSmtpServer } from './smtp.js'
 
 export interface AuthMail {
