@@ -61,7 +61,13 @@ export const ConfigSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
-  RESET_TOKEN_TTL: Seconds(1800)
+  RESET_TOKEN_TTL: Seconds(1800),
+  MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  NOTIFY_EMAIL_CHANGE_REQUESTED: Type.Boolean({ default: true }),
+  NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_NEW_SIGN_IN: Type.Boolean({ default: true }),
+  NOTIFY_MFA_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true })
 })
 
 export type Config = Static<typeof ConfigSchema>
