@@ -1,6 +1,6 @@
 /** `npm run migrate`: applies pending migrations to the configured database and exits. */
 import { loadConfig } from '../config.js'
-import { openMigratedDatabase } from './runtime.js'
+import { openMigratedDatabase } from './open-database.js'
 
 const config = loadConfig(process.env, { dotenv: true })
 try {

@@ -5,9 +5,9 @@
 import { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { createServices, type ServiceLogger, type Services } from '../create-services.js'
-import { createDatabase, type DatabaseKind, type OpenDatabase } from '../db/create-database.js'
-import { migrateToLatest } from '../db/migrate.js'
+import type { DatabaseKind } from '../db/create-database.js'
 import { DependencyError, errors } from '../errors.js'
+import { OpenError, openMigratedDatabase, type Output } from './open-database.js'
 import { createMailer } from '../services/mail.js'
 import type { AccessTokens } from '../services/tokens.js'
 import { createMemoryCounterStore } from '../stores/memory-counter-store.js'
@@ -15,35 +15,12 @@ import { createMemoryRevocationStore } from '../stores/memory-revocation-store.j
 import { createRedisCounterStore } from '../stores/redis-counter-store.js'
 import { createRedisRevocationStore } from '../stores/redis-revocation-store.js'
 
-export interface Output {
-  log: (message: string) => void
-  error: (message: string) => void
-}
-
-/** A failure to open something, with the sentence the command prints for it. */
-export class OpenError extends Error {}
+export { OpenError, type Output } from './open-database.js'
 
 export interface CliRuntime {
   services: Services
   kind: DatabaseKind
   close: () => Promise<void>
-}
-
-/** Opens the configured database and applies pending migrations; answers what was applied. */
-export async function openMigratedDatabase (config: Config, out: Output) {
-  let database: OpenDatabase
-  try {
-    database = await createDatabase(config, (err) => out.error(`database connection lost: ${err.message}`))
-  } catch (err) {
-    // Most often the embedded database held by a running server.
-    throw new OpenError(err instanceof Error ? err.message : String(err), { cause: err })
-  }
-  try {
-    return { ...database, applied: await migrateToLatest(database.db) }
-  } catch (err) {
-    await database.close()
-    throw err
-  }
 }
 
 async function openStores (config: Config) {
