@@ -15,11 +15,12 @@ export default fp(async (app) => {
     revocations: app.revocations,
     counters: app.counters,
     mailer: app.mailer,
+    background: app.background,
     accessTokens: app.accessTokens,
     logger: app.log,
     tracer: app.tracer
   })
-  // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
+  // Closes run in reverse order of registration: a role reload finishes before the database closes.
   app.addHook('onClose', idle)
   for (const [name, service] of Object.entries(services)) app.decorate<unknown>(name, service)
 }, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })

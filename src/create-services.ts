@@ -14,7 +14,7 @@ import { createAccountService } from './services/accounts.js'
 import { createAdminUserService } from './services/admin-users.js'
 import { createAuditLog } from './services/audit.js'
 import { createAuthService } from './services/auth.js'
-import { createBackgroundTasks } from './services/background.js'
+import type { BackgroundTasks } from './services/background.js'
 import { loadCommonPasswords } from './services/common-passwords.js'
 import { createForgotPasswordLimiter } from './services/forgot-password-limiter.js'
 import { createLoginThrottle, withLoginThrottle } from './services/login-throttle.js'
@@ -42,6 +42,8 @@ export interface ServiceDeps {
   revocations: RevocationStore
   counters: CounterStore
   mailer: Mailer
+  /** Work off the caller's path (mail, audit rows); its owner drains it before closing the database. */
+  background: BackgroundTasks
   accessTokens: AccessTokens
   logger: ServiceLogger
   /** With tracing on, password hashing runs in spans of its own. */
@@ -49,10 +51,9 @@ export interface ServiceDeps {
 }
 
 export async function createServices (config: Config, deps: ServiceDeps) {
-  const { db, revocations, counters, mailer, accessTokens, logger, tracer } = deps
+  const { db, revocations, counters, mailer, background, accessTokens, logger, tracer } = deps
   const revocationTtl = revocationTtlSeconds(config)
 
-  const background = createBackgroundTasks(logger)
   const audit = createAuditLog(db, background)
   const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
@@ -101,7 +102,6 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   const adminUsers = createAdminUserService({ db, users, sessions, revocations, revocationTtlSeconds: revocationTtl })
 
   return {
-    background,
     audit,
     passwords,
     passwordPolicy,
@@ -112,10 +112,9 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     forgotPasswordLimiter,
     accounts,
     adminUsers,
-    /** Lets background work (mails, audit rows, a role reload) finish; call before closing `deps`. */
+    /** Lets a role reload in flight finish; call before closing `deps`. */
     async idle (): Promise<void> {
       await roles.idle()
-      await background.idle()
     }
   }
 }

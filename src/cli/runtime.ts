@@ -8,6 +8,7 @@ import { createServices, type ServiceLogger, type Services } from '../create-ser
 import type { DatabaseKind } from '../db/create-database.js'
 import { DependencyError, errors } from '../errors.js'
 import { OpenError, openMigratedDatabase, type Output } from './open-database.js'
+import { createBackgroundTasks } from '../services/background.js'
 import { createMailer } from '../services/mail.js'
 import type { AccessTokens } from '../services/tokens.js'
 import { createMemoryCounterStore } from '../stores/memory-counter-store.js'
@@ -70,14 +71,16 @@ export async function openCliRuntime (config: Config, out: Output): Promise<CliR
   }
   const logger = loggerFor(out)
   const mailer = createMailer(config, logger)
+  const background = createBackgroundTasks(logger)
   const closeAll = async () => {
+    await background.idle()
     mailer.close()
     await stores.close()
     await database.close()
   }
   try {
     const services = await createServices(config, {
-      db: database.db, revocations: stores.revocations, counters: stores.counters, mailer, accessTokens: noAccessTokens, logger
+      db: database.db, revocations: stores.revocations, counters: stores.counters, mailer, background, accessTokens: noAccessTokens, logger
     })
     return {
       services,
