@@ -70,7 +70,8 @@ export function sendProblem (reply: FastifyReply, error: AppError): FastifyReply
     status: error.status,
     detail: error.message,
     code: error.code,
-    ...(error.errors === undefined ? {} : { errors: error.errors })
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+    ...error.members
   })
 }
 

@@ -12,6 +12,10 @@ import { createPasswordHasher, type PasswordHasher } from '../src/services/passw
 import type { PasswordPolicy } from '../src/services/password-policy.js'
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
+import { createMfaRepository, type MfaRepository } from '../src/db/mfa-repository.js'
+import { createMfaTokens, type MfaTokens } from '../src/services/mfa-tokens.js'
+import { createSecondFactors, type SecondFactors } from '../src/services/second-factors.js'
+import { createSignIn, type SignIn } from '../src/services/sign-in.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,8 +29,20 @@ declare module 'fastify' {
     accounts: AccountService
     background: BackgroundTasks
     audit: AuditLog
+    mfaRepository: MfaRepository
+    mfaTokens: MfaTokens
+    secondFactors: SecondFactors
+    /**
+     * The step after a verified first factor, for every sign-in path:
+     * `await app.signIn.complete(userId, ['pwd'], origin)` answers the session or throws `mfa_required`.
+     */
+    signIn: SignIn
   }
 }
+
+/** API.md: an `mfa_token` lives 5 minutes and survives 5 wrong codes. */
+const MFA_TOKEN_TTL_SECONDS = 300
+const MFA_TOKEN_MAX_ATTEMPTS = 5
 
 export default fp(async (app) => {
   const { config, db, revocations } = app
@@ -53,8 +69,17 @@ export default fp(async (app) => {
   app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
+  const mfaRepository = createMfaRepository(db)
+  const mfaTokens = createMfaTokens(app.ephemeral, app.counters, app.clock,
+    { ttlSeconds: MFA_TOKEN_TTL_SECONDS, maxAttempts: MFA_TOKEN_MAX_ATTEMPTS })
+  const secondFactors = createSecondFactors(mfaRepository)
+  const signIn = createSignIn({ sessions, accessTokens: app.accessTokens, mfaTokens, secondFactorsOf: (userId) => secondFactors.of(userId), audit })
+  app.decorate('mfaRepository', mfaRepository)
+  app.decorate('mfaTokens', mfaTokens)
+  app.decorate('secondFactors', secondFactors)
+  app.decorate('signIn', signIn)
   const authService = createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
+    users, sessions, signIn, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
   })
   const loginThrottle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => app.log.error({ err }, 'login throttle store unavailable: attempt let through'))
@@ -78,4 +103,4 @@ export default fp(async (app) => {
       revocationTtlSeconds: revocationTtlSeconds(config)
     }
   }))
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail'] })

@@ -7,7 +7,9 @@ export const Problem = Type.Object({
   status: Type.Integer(),
   detail: Type.String(),
   code: Type.String({ description: 'Stable machine-readable code, see API.md' }),
-  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() })))
+  errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  mfa_token: Type.Optional(Type.String({ description: '`mfa_required` only: completes the login at POST /auth/mfa/verify (single use, 5 minutes)' })),
+  methods: Type.Optional(Type.Array(Type.String(), { description: '`mfa_required` only: the second factors the account can use: `totp`, `recovery_code`, `passkey`' }))
 }, { $id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' })
 export type Problem = Static<typeof Problem>
 

@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -39,6 +40,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -51,10 +54,17 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -71,6 +81,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)

@@ -22,6 +22,10 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'bad_request'
   | 'rate_limited'
+  | 'mfa_code_required'
+  | 'mfa_required'
+  | 'invalid_mfa_code'
+  | 'invalid_mfa_token'
   | 'unavailable'
   | 'internal_error'
 
@@ -47,6 +51,10 @@ const TITLES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   bad_request: 'Bad request',
   rate_limited: 'Too many requests',
+  mfa_code_required: 'Second factor code required',
+  mfa_required: 'Second factor required',
+  invalid_mfa_code: 'Invalid second factor code',
+  invalid_mfa_token: 'Invalid MFA token',
   unavailable: 'Service unavailable',
   internal_error: 'Internal server error'
 }
@@ -56,14 +64,21 @@ export interface FieldError {
   message: string
 }
 
+export interface ProblemMembers {
+  mfa_token?: string
+  methods?: string[]
+}
+
 export class AppError extends Error {
   readonly status: number
   readonly code: ErrorCode
   readonly title: string
   readonly errors: FieldError[] | undefined
   readonly headers: Record<string, string>
+  /** Extra members of the problem body (RFC 9457 §3.2), such as `mfa_token`; each declared in the Problem schema. */
+  readonly members: ProblemMembers
 
-  constructor (status: number, code: ErrorCode, detail: string, extra: { errors?: FieldError[], headers?: Record<string, string> } = {}) {
+  constructor (status: number, code: ErrorCode, detail: string, extra: { errors?: FieldError[], headers?: Record<string, string>, members?: ProblemMembers } = {}) {
     super(detail)
     this.name = 'AppError'
     this.status = status
@@ -71,6 +86,7 @@ export class AppError extends Error {
     this.title = TITLES[code]
     this.errors = extra.errors
     this.headers = extra.headers ?? {}
+    this.members = extra.members ?? {}
   }
 }
 
@@ -95,6 +111,14 @@ export const errors = {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
     return new AppError(429, 'rate_limited', `${detail} Retry in ${seconds} s.`, { headers: { 'retry-after': String(seconds) } })
   },
+  mfaRequired: (mfaToken: string, methods: string[]) => new AppError(401, 'mfa_required',
+    'The password was right; this account also needs a second factor: complete the login at POST /auth/mfa/verify.',
+    // It carries a token: no cache may keep it.
+    { members: { mfa_token: mfaToken, methods }, headers: { 'cache-control': 'no-store' } }),
+  mfaCodeRequired: () => new AppError(400, 'mfa_code_required', 'This account has a second factor: give `mfa_code` (a TOTP or recovery code).',
+    { errors: [{ path: '/mfa_code', message: 'is required for an account with MFA' }] }),
+  invalidMfaCode: () => new AppError(401, 'invalid_mfa_code', 'The code is wrong, already used or expired.'),
+  invalidMfaToken: () => new AppError(401, 'invalid_mfa_token', 'The mfa_token is unknown, used or expired; log in again.'),
   unavailable: (dependency: string) => new AppError(503, 'unavailable', `A dependency is unavailable: ${dependency}.`, { headers: { 'retry-after': '5' } })
 }
 

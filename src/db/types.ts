@@ -23,6 +23,8 @@ export interface SessionsTable {
   revoked_at: NullableTimestamp
   user_agent: string | null
   ip: string | null
+  /** RFC 8176 authentication methods the session started with. */
+  amr: string[]
 }
 
 export interface RefreshTokensTable {
@@ -57,6 +59,24 @@ export interface PasswordResetTokensTable {
   used_at: NullableTimestamp
 }
 
+export interface MfaTotpTable {
+  user_id: string
+  /** The base32 secret sealed by the secret box; never in clear. */
+  secret_sealed: string
+  created_at: Generated<Date>
+  /** Null while the enrollment is pending. */
+  confirmed_at: NullableTimestamp
+  /** The last 30-second step whose code was accepted (bigint: read back as a string). */
+  last_used_step: ColumnType<string | null, number | null | undefined, number | null>
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string
+  code_hash: string
+  created_at: Generated<Date>
+  used_at: NullableTimestamp
+}
+
 /** JSON written as text and read back parsed; never holds a secret. */
 export type EventDetails = Record<string, string | number | boolean | string[] | null>
 
@@ -78,6 +98,8 @@ export interface Database {
   user_roles: UserRolesTable
   password_reset_tokens: PasswordResetTokensTable
   auth_events: AuthEventsTable
+  mfa_totp: MfaTotpTable
+  mfa_recovery_codes: MfaRecoveryCodesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -87,3 +109,5 @@ export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type MfaTotpRow = Selectable<MfaTotpTable>
+export type MfaRecoveryCodeRow = Selectable<MfaRecoveryCodesTable>

@@ -17,6 +17,8 @@ export interface SessionGrant {
   sessionId: string
   refreshToken: string
   refreshExpiresAt: Date
+  /** RFC 8176 methods the session started with; every access token of the session carries them. */
+  amr: string[]
   user: PublicUser
 }
 
@@ -40,14 +42,14 @@ export interface SessionOrigin {
 }
 
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
-type SessionSource = { newFor: string, origin: SessionOrigin } | { sessionId: string } | { retiring: string }
+type SessionSource = { newFor: string, origin: SessionOrigin, amr: readonly string[] } | { sessionId: string } | { retiring: string }
 
 const userColumns = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
-  const toGrant = (row: PublicUser & { session_id: string, token_expires_at: Date }, refreshToken: string): SessionGrant => {
-    const { session_id: sessionId, token_expires_at: refreshExpiresAt, ...user } = row
-    return { sessionId, refreshToken, refreshExpiresAt, user }
+  const toGrant = (row: PublicUser & { session_id: string, token_expires_at: Date, amr: string[] }, refreshToken: string): SessionGrant => {
+    const { session_id: sessionId, token_expires_at: refreshExpiresAt, amr, ...user } = row
+    return { sessionId, refreshToken, refreshExpiresAt, amr, user }
   }
 
   /**
@@ -72,7 +74,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
         : q.selectNoFrom((eb) => eb.cast<string>(eb.val('sessionId' in source ? source.sessionId : null), 'uuid').as('session_id')))
       .with('live', (q) => 'newFor' in source
         ? q.insertInto('sessions')
-          .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+          .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip', 'amr'])
           .expression((eb) => eb.selectFrom('users')
             .select([
               'users.id',
@@ -80,12 +82,13 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
               eb.val(now).as('last_used_at'),
               eb.val(new Date(now.getTime() + settings.sessionMaxAgeSeconds * 1000)).as('expires_at'),
               eb.val(source.origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
-              eb.val(source.origin.ip).as('ip')
+              eb.val(source.origin.ip).as('ip'),
+              sql<string[]>`${[...source.amr]}::text[]`.as('amr')
             ])
             .where('users.id', '=', source.newFor)
             .where('users.is_active', '=', true)
             .where('users.deleted_at', 'is', null))
-          .returning(['id', 'user_id', 'expires_at'])
+          .returning(['id', 'user_id', 'expires_at', 'amr'])
         : q.updateTable('sessions')
           .set({ last_used_at: now })
           .from(['source', 'users'])
@@ -95,7 +98,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
           .where('sessions.expires_at', '>', now)
           .where('users.is_active', '=', true)
           .where('users.deleted_at', 'is', null)
-          .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
+          .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at', 'sessions.amr']))
       .with('ins', (q) => q.insertInto('refresh_tokens')
         .columns(['token_hash', 'session_id', 'parent_hash', 'issued_at', 'expires_at'])
         .expression((eb) => eb.selectFrom('live').select([
@@ -110,7 +113,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
       .selectFrom('ins')
       .innerJoin('live', 'live.id', 'ins.session_id')
       .innerJoin('users', 'users.id', 'live.user_id')
-      .select([...userColumns, rolesOf('users.id').as('roles'), 'ins.session_id', 'ins.expires_at as token_expires_at'])
+      .select([...userColumns, rolesOf('users.id').as('roles'), 'ins.session_id', 'ins.expires_at as token_expires_at', 'live.amr'])
       .executeTakeFirst()
     return row === undefined ? undefined : toGrant(row, refreshToken)
   }
@@ -139,8 +142,8 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * Starts a session for a live, active account; undefined when the account was deactivated or
      * deleted since the caller looked it up (a login racing an admin), with no row left behind.
      */
-    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant | undefined> {
-      return await issueInSession({ newFor: userId, origin }, null, new Date())
+    async start (userId: string, origin: SessionOrigin, amr: readonly string[]): Promise<SessionGrant | undefined> {
+      return await issueInSession({ newFor: userId, origin, amr }, null, new Date())
     },
 
     /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */
