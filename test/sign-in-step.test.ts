@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import type { App } from '../src/app.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
-import { decodeJwt } from './jwt-forge.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
+import { decodeJwt } from './helpers/jwt-forge.js'
 
 const origin = { userAgent: 'test', ip: '192.0.2.1' }
 
