@@ -7,6 +7,8 @@ import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
 import clockPlugin, { type Clock } from '../plugins/clock.js'
+import secretBox from '../plugins/secret-box.js'
+import gracefulClose from '../plugins/graceful-close.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -82,6 +84,7 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
   try {
     await app.register(configPlugin, { config })
     await app.register(clockPlugin, { clock })
+    await app.register(gracefulClose)
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)
@@ -95,6 +98,7 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
 
     await app.register(db, { database })
     await app.register(store)
+    await app.register(secretBox)
     await app.register(tokens)
     await app.register(mail)
     await app.register(services)
