@@ -16,6 +16,7 @@ import { createMfaRepository, type MfaRepository } from '../src/db/mfa-repositor
 import { createMfaTokens, type MfaTokens } from '../src/services/mfa-tokens.js'
 import { createSecondFactors, type SecondFactors } from '../src/services/second-factors.js'
 import { createSignIn, type SignIn } from '../src/services/sign-in.js'
+import { traced } from '../src/tracing/spans.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -50,11 +51,12 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
   app.addHook('onClose', () => background.idle())
   const audit = createAuditLog(db, background)
-  const passwords = createPasswordHasher({
+  const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
   }, hashConcurrency(config))
+  const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
   const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
   const sessions = createSessionService(db, revocations, {
@@ -103,4 +105,4 @@ export default fp(async (app) => {
       revocationTtlSeconds: revocationTtlSeconds(config)
     }
   }))
-}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail', 'tracing'] })

@@ -9,6 +9,7 @@ import configPlugin from '../plugins/config.js'
 import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
+import tracing from '../plugins/tracing.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -85,6 +86,7 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
     await app.register(configPlugin, { config })
     await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
+    await app.register(tracing)
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)
