@@ -1,8 +1,6 @@
 /** SQL of the second factors: the TOTP factor of an account and its recovery codes. */
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { Database, MfaTotpRow } from './types.js'
-
-type Executor = Kysely<Database> | Transaction<Database>
+import { sql, type Kysely } from 'kysely'
+import type { Database, Executor, MfaTotpRow } from './types.js'
 
 export interface FactorSummary {
   /** A confirmed TOTP factor is active: the account has MFA on. */
