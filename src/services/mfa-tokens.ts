@@ -4,7 +4,7 @@
  * and the methods already proven, spent by the login they complete or by too many wrong codes.
  */
 import { errors } from '../errors.js'
-import type { Clock } from '../../plugins/clock.js'
+import type { Clock } from '../clock.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import type { EphemeralStore } from '../stores/ephemeral-store.js'
 import { generateOpaqueToken, hashOpaqueToken } from './tokens.js'
