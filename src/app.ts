@@ -1,4 +1,4 @@
-/** Builds the whole app without listening, so the server, the CLI and the tests share one path. */
+/** Builds the whole app without listening; the domain inside it comes from createServices, as the CLIs' does. */
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
 import tracing from '../plugins/tracing.js'
@@ -46,6 +47,8 @@ export interface BuildOptions {
   database?: OpenDatabase
   /** The clock of signing-key rotation and retirement (tests move it); the system clock by default. */
   now?: () => Date
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -58,10 +61,17 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
-export async function buildApp ({ config, logger, database, now }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock, now }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -78,6 +88,7 @@ export async function buildApp ({ config, logger, database, now }: BuildOptions)
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)

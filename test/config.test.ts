@@ -159,10 +159,10 @@ t.test('signing secrets: development generates one in DATA_DIR and reuses it', a
   const secret = await readFile(file, 'utf8')
   t.ok(Buffer.byteLength(secret) >= 32, 'a strong secret')
   t.equal((await stat(file)).mode & 0o777, 0o600, 'readable by the owner only')
-  t.equal(decodeJwt(first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', []).token).header.alg, 'HS256')
+  t.equal(decodeJwt(first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', [], ['pwd']).token).header.alg, 'HS256')
 
   const second = await build(t, overrides)
   t.equal(await readFile(file, 'utf8'), secret, 'the file is not rewritten')
-  const issued = first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', ['user'])
+  const issued = first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', ['user'], ['pwd'])
   t.equal((await second.accessTokens.verify(issued.token)).sub, '00000000-0000-4000-8000-000000000000', 'tokens survive a restart')
 })
