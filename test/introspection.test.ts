@@ -60,7 +60,8 @@ t.test('every token state: live tokens are active, everything else is { active: 
     iat: claims.iat,
     iss: TEST_ENV.JWT_ISSUER,
     aud: TEST_ENV.JWT_AUDIENCE,
-    roles: ['user']
+    roles: ['user'],
+    amr: ['pwd']
   })
   const refresh = await introspect(app, session.refresh_token ?? '', undefined, 'access_token')
   t.match(refresh.json(), { active: true, token_type: 'refresh_token', sub: session.user.id, sid: claims.sid, iss: TEST_ENV.JWT_ISSUER, exp: Number, iat: Number }, 'a wrong hint changes nothing')
