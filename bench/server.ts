@@ -40,6 +40,7 @@ function serverEnv (config: BenchConfig, port: number, dataDir: string): NodeJS.
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
+    MAIL_LOG: 'true',
     JWT_SECRET: randomBytes(36).toString('base64url'),
     RATE_LIMIT_MAX: UNLIMITED,
     RATE_LIMIT_REGISTER_MAX: UNLIMITED,

@@ -53,7 +53,6 @@ export default fp(async (app) => {
   app.addHook('onRequest', async (_request, reply) => { reply.headers(headers) })
 
   const origins = corsOrigins(app.config)
-  if (origins.includes('*')) throw new Error('CORS_ORIGINS cannot hold "*": credentials are allowed, so list each origin')
   if (origins.length > 0) {
     const allowed = new Set(origins)
     await app.register(cors, {

@@ -2,6 +2,8 @@
 import { availableParallelism } from 'node:os'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { ConfigError, describeSchemaIssues } from './config-errors.js'
+import { configProblems, parseCorsOrigins } from './config-rules.js'
 
 const Seconds = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
 const PerMinute = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
@@ -54,6 +56,7 @@ export const ConfigSchema = Type.Object({
   ROLES_CACHE_TTL: Seconds(30),
 
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_LOG: Type.Boolean({ default: false }),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
   RESET_TOKEN_TTL: Seconds(1800)
@@ -66,15 +69,25 @@ export interface LoadConfigOptions {
   dotenv?: boolean
 }
 
-/** Validates and coerces `env`; throws with every offending key named. */
+/** Validates and coerces `env`; throws a ConfigError with one line per offending setting. */
 export function loadConfig (env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  return envSchema<Config>({
-    schema: ConfigSchema,
-    data: defined,
-    env: false,
-    dotenv: options.dotenv ?? false
-  })
+  let config: Config
+  try {
+    config = envSchema<Config>({
+      schema: ConfigSchema,
+      data: defined,
+      env: false,
+      dotenv: options.dotenv ?? false
+    })
+  } catch (err) {
+    const issues = (err as { errors?: unknown }).errors
+    if (!Array.isArray(issues)) throw err
+    throw new ConfigError(describeSchemaIssues(issues, ConfigSchema, options.dotenv === true ? { ...process.env, ...defined } : defined))
+  }
+  const problems = configProblems(config)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
 }
 
 export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean)
@@ -92,7 +105,7 @@ export function parseTrustProxy (value: string): TrustProxy {
 }
 
 export function corsOrigins (config: Config): string[] {
-  return config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o.length > 0)
+  return parseCorsOrigins(config.CORS_ORIGINS).origins
 }
 
 export function hashConcurrency (config: Config): number {

@@ -37,7 +37,7 @@ function thumbprint (jwk: JsonWebKey): string {
 async function developmentSecret (dataDir: string, notices: KeyNotices): Promise<string> {
   const file = join(dataDir, 'jwt-secret')
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
-  await mkdir(dataDir, { recursive: true })
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(48).toString('base64url')
   await writeFile(file, secret, { mode: 0o600 })
   notices.warn(`JWT_SECRET is not set: generated one in ${file}; set JWT_SECRET (or a key pair) in production`)
