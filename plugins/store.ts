@@ -4,6 +4,8 @@
  */
 import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
+import { Redis } from 'ioredis'
+import { untilReachable } from '../src/startup-deadline.js'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
 import type { RevocationStore } from '../src/stores/revocation-store.js'
@@ -28,8 +30,7 @@ export default fp(async (app) => {
     app.decorate('counters', createMemoryCounterStore())
     return
   }
-  await app.register(fastifyRedis, {
-    url,
+  const redis = new Redis(url, {
     keyPrefix: app.config.REDIS_KEY_PREFIX,
     // Fail fast while Redis is away (checks fail closed, limits fail open) instead of queueing requests.
     enableOfflineQueue: false,
@@ -37,9 +38,33 @@ export default fp(async (app) => {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
-    commandTimeout: 1000
+    commandTimeout: 1000,
+    // Connected below, under the start-up deadline, with the error listener already attached.
+    lazyConnect: true
   })
-  app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
+  let connected = false
+  redis.on('error', (err: Error) => { if (connected) app.log.error({ err }, 'redis error') })
+  // A failed first connect leaves ioredis reconnecting by itself: each attempt waits for its next outcome.
+  redis.connect().catch(() => {})
+  const nextOutcome = () => new Promise<void>((resolve, reject) => {
+    if (redis.status === 'ready') { resolve(); return }
+    const settle = (err?: Error) => {
+      redis.off('ready', settle)
+      redis.off('error', settle)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    redis.on('ready', settle)
+    redis.on('error', settle)
+  })
+  try {
+    await untilReachable('REDIS_URL', url, app.config.STARTUP_TIMEOUT * 1000, nextOutcome)
+  } catch (err) {
+    redis.disconnect()
+    throw err
+  }
+  connected = true
+  await app.register(fastifyRedis, { client: redis, closeClient: true })
   app.decorate('revocations', createRedisRevocationStore(app.redis))
   app.decorate('counters', createRedisCounterStore(app.redis))
 }, { name: 'store', dependencies: ['config'] })

@@ -1,9 +1,17 @@
 /** Reads config, builds the app, listens, and shuts down gracefully. */
-import { buildApp } from './app.js'
+import { buildApp, type App } from './app.js'
 import { loadConfig } from './config.js'
+import { ConfigError } from './config-errors.js'
 
-const config = loadConfig(process.env, { dotenv: true })
-const app = await buildApp({ config })
+let app: App
+try {
+  app = await buildApp({ config: loadConfig(process.env, { dotenv: true }) })
+} catch (err) {
+  // An operator's mistake gets one line per setting, not a stack trace.
+  if (!(err instanceof ConfigError)) throw err
+  for (const line of err.problems) console.error(line)
+  process.exit(1)
+}
 
 let closing = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -19,7 +27,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 try {
-  await app.listen({ host: config.HOST, port: config.PORT })
+  await app.listen({ host: app.config.HOST, port: app.config.PORT })
 } catch (err) {
   app.log.error({ err }, 'could not start')
   await app.close()

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Config } from '../config.js'
+import { ConfigError } from '../config-errors.js'
 
 export const MIN_SECRET_BYTES = 32
 
@@ -46,7 +47,7 @@ async function developmentSecret (dataDir: string, notices: KeyNotices): Promise
 
 export async function resolveSigningKeys (config: Config, notices: KeyNotices): Promise<SigningKeys> {
   if (config.JWT_ALGORITHM !== 'HS256') {
-    if (config.JWT_PRIVATE_KEY === undefined) throw new Error(`JWT_ALGORITHM=${config.JWT_ALGORITHM} needs JWT_PRIVATE_KEY (PEM or a path to it)`)
+    if (config.JWT_PRIVATE_KEY === undefined) throw new ConfigError([`JWT_ALGORITHM=${config.JWT_ALGORITHM} needs JWT_PRIVATE_KEY (PEM or a path to it)`])
     const privateKey = await pemOrFile(config.JWT_PRIVATE_KEY)
     const publicKey = config.JWT_PUBLIC_KEY === undefined
       ? createPublicKey(createPrivateKey(privateKey)).export({ type: 'spki', format: 'pem' }).toString()
@@ -57,9 +58,9 @@ export async function resolveSigningKeys (config: Config, notices: KeyNotices): 
   }
   let secret = config.JWT_SECRET
   if (secret === undefined) {
-    if (config.NODE_ENV === 'production') throw new Error('JWT_SECRET (at least 32 bytes) or a key pair is required in production')
+    if (config.NODE_ENV === 'production') throw new ConfigError(['JWT_SECRET (at least 32 bytes) or a key pair is required in production'])
     secret = await developmentSecret(config.DATA_DIR, notices)
   }
-  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`)
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) throw new ConfigError([`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`])
   return { algorithm: 'HS256', privateKey: secret, publicKey: secret, kid: undefined, jwks: [] }
 }
