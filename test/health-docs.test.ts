@@ -1,7 +1,7 @@
 import t from 'tap'
 import { setTimeout } from 'node:timers/promises'
 import { packageVersion } from '../src/version.js'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 
 interface Operation {
   operationId?: string

@@ -5,8 +5,8 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { bearer, build, registerUser, TEST_PASSWORD } from './helper.js'
-import { createAdmin } from './admin-helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD } from './helpers/app.js'
+import { createAdmin } from './helpers/admin.js'
 
 const BAD = ['a\u0000b', '\u0000', 'x\uD800', '\uDC00y', 'é\uDBFFz']
 

@@ -4,8 +4,8 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { TEST_ENV } from './helper.js'
-import { restoredPglite } from './pglite-template.js'
+import { TEST_ENV } from './helpers/app.js'
+import { restoredPglite } from './helpers/pglite-template.js'
 
 /** A port that accepts connections and never says a word: a firewall black hole, or a hung server. */
 async function silentPort (t: Test): Promise<number> {
