@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import { sql, type Kysely } from 'kysely'
 import { createDatabase, type DatabaseKind, type OpenDatabase } from '../src/db/create-database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
+import { sqlSpans } from '../src/tracing/spans.js'
 import type { Database } from '../src/db/types.js'
 import { untilReachable } from '../src/startup-deadline.js'
 
@@ -19,7 +20,8 @@ export interface DbPluginOptions {
 }
 
 export default fp<DbPluginOptions>(async (app, options) => {
-  const { db, kind, close } = options.database ?? await createDatabase(app.config, (err) => app.log.error({ err }, 'database connection lost'))
+  const log = app.tracer === undefined ? undefined : sqlSpans(app.tracer)
+  const { db, kind, close } = options.database ?? await createDatabase(app.config, (err) => app.log.error({ err }, 'database connection lost'), log)
   app.addHook('onClose', close)
   const url = app.config.DATABASE_URL
   if (kind === 'postgres' && url !== undefined) {
@@ -30,4 +32,4 @@ export default fp<DbPluginOptions>(async (app, options) => {
   if (kind !== 'postgres') app.log.info({ kind }, 'using the embedded PGlite database')
   app.decorate('db', db)
   app.decorate('dbKind', kind)
-}, { name: 'db', dependencies: ['config'] })
+}, { name: 'db', dependencies: ['config', 'tracing'] })

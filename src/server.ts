@@ -1,11 +1,14 @@
 /** Reads config, builds the app, listens, and shuts down gracefully. */
+import closeWithGrace from 'close-with-grace'
 import { buildApp, type App } from './app.js'
-import { loadConfig } from './config.js'
+import { loadConfig, type Config } from './config.js'
 import { ConfigError } from './config-errors.js'
 
+let config: Config
 let app: App
 try {
-  app = await buildApp({ config: loadConfig(process.env, { dotenv: true }) })
+  config = loadConfig(process.env, { dotenv: true })
+  app = await buildApp({ config })
 } catch (err) {
   // An operator's mistake gets one line per setting, not a stack trace.
   if (!(err instanceof ConfigError)) throw err
@@ -13,21 +16,21 @@ try {
   process.exit(1)
 }
 
-let closing = false
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    if (closing) return
-    closing = true
-    app.log.info({ signal }, 'shutting down')
-    app.close().then(() => process.exit(0), (err: unknown) => {
-      app.log.error({ err }, 'shutdown failed')
-      process.exit(1)
-    })
-  })
-}
+// A signal (or a crash) stops the listener, lets the requests in flight finish and closes the
+// pools; a close that hangs past the deadline ends the process anyway, so an orchestrator's stop
+// never waits on a stuck dependency.
+closeWithGrace({
+  delay: config.SHUTDOWN_TIMEOUT * 1000,
+  logger: { error: (message: unknown) => app.log.error(message) },
+  onTimeout: (delay) => app.log.error({ delay_ms: delay }, 'graceful shutdown timed out: exiting anyway')
+}, async ({ signal, err }) => {
+  if (err !== undefined) app.log.error({ err }, 'shutting down after an uncaught error')
+  else app.log.info({ signal }, 'shutting down')
+  await app.close()
+})
 
 try {
-  await app.listen({ host: app.config.HOST, port: app.config.PORT })
+  await app.listen({ host: config.HOST, port: config.PORT })
 } catch (err) {
   app.log.error({ err }, 'could not start')
   await app.close()
