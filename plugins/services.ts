@@ -1,12 +1,13 @@
 /** Builds the domain services once per app and exposes them as decorators. */
 import fp from 'fastify-plugin'
-import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
+import { hashConcurrency, hashQueueMax, revocationTtlSeconds } from '../src/config.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
 import { createBackgroundTasks, type BackgroundTasks } from '../src/services/background.js'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
-import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
+import { createLoginThrottle } from '../src/services/login-throttle.js'
+import { createPasswordRecheck, type PasswordRecheck } from '../src/services/password-recheck.js'
 import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
 import type { PasswordPolicy } from '../src/services/password-policy.js'
@@ -24,6 +25,8 @@ declare module 'fastify' {
     /** The per-email limit of forgot-password: `await app.forgotPasswordLimiter.consume(email)`. */
     forgotPasswordLimiter: ForgotPasswordLimiter
     accounts: AccountService
+    /** Confirms a signed-in user's password before a sensitive change; wrong ones count as failed logins. */
+    passwordRecheck: PasswordRecheck
     background: BackgroundTasks
     audit: AuditLog
   }
@@ -39,7 +42,7 @@ export default fp(async (app) => {
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
-  }, hashConcurrency(config))
+  }, hashConcurrency(config), hashQueueMax(config))
   const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
   const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
@@ -55,12 +58,13 @@ export default fp(async (app) => {
   app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
-  const authService = createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
-  })
-  const loginThrottle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
+  const throttle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => app.log.error({ err }, 'login throttle store unavailable: attempt let through'))
-  app.decorate('authService', withLoginThrottle(authService, loginThrottle))
+  const recheck = createPasswordRecheck(passwords, throttle)
+  app.decorate('passwordRecheck', recheck)
+  app.decorate('authService', createAuthService({
+    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit, throttle
+  }))
   app.decorate('forgotPasswordLimiter', createForgotPasswordLimiter(app.counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
     (err) => app.log.error({ err }, 'forgot-password limit store unavailable: request let through')))
@@ -70,6 +74,7 @@ export default fp(async (app) => {
     sessions,
     revocations,
     hasher: passwords,
+    recheck,
     policy: passwordPolicy,
     mailer: app.mailer,
     background,

@@ -57,6 +57,7 @@ export const ConfigSchema = Type.Object({
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, default: 1 }),
   HASH_CONCURRENCY: Type.Integer({ minimum: 0, default: 0 }),
+  HASH_QUEUE_MAX: Type.Integer({ minimum: 0, default: 0 }),
   USER_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000 }),
   ROLES_CACHE_TTL: Seconds(30),
 
@@ -120,6 +121,11 @@ export function corsOrigins (config: Config): string[] {
 
 export function hashConcurrency (config: Config): number {
   return config.HASH_CONCURRENCY > 0 ? config.HASH_CONCURRENCY : availableParallelism()
+}
+
+/** Hashes allowed to wait for a turn before a request needing one answers 503; 0 means 64 per core. */
+export function hashQueueMax (config: Config): number {
+  return config.HASH_QUEUE_MAX > 0 ? config.HASH_QUEUE_MAX : 64 * availableParallelism()
 }
 
 /** How long a revocation mark must live: past every access token issued before it, with a minute for clock skew. */

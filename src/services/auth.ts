@@ -2,6 +2,7 @@
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
+import type { LoginThrottle } from './login-throttle.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
@@ -32,9 +33,10 @@ export interface AuthServiceDeps {
   revocations: RevocationStore
   passwordPolicy: PasswordPolicy
   audit: AuditLog
+  throttle: LoginThrottle
 }
 
-export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
+export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit, throttle }: AuthServiceDeps) {
   const toIssued = (grant: SessionGrant): IssuedSession => {
     const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
     return {
@@ -65,17 +67,26 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       return toIssued(grant)
     },
 
-    /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
+    /**
+     * Same work and the same answer for an unknown account, a wrong password and a disabled account.
+     * Throttled on the login as typed and on the account it names (see login-throttle.ts).
+     */
     async login (login: string, password: string, origin: SessionOrigin): Promise<IssuedSession> {
+      const loginKey = throttle.loginKey(login)
+      await throttle.check([loginKey])
       const user = await users.findForLogin(login)
       if (user === undefined) {
         await hasher.verifyDummy(password)
         audit.record({ type: 'login_failed', userId: null, details: { reason: 'unknown_account' } }, origin)
+        await throttle.failed([loginKey])
         throw errors.invalidCredentials()
       }
+      const keys = [loginKey, throttle.accountKey(user.id)]
+      await throttle.check(keys)
       const valid = await hasher.verify(user.password_hash, password)
       if (!valid || !user.is_active) {
         audit.record({ type: 'login_failed', userId: user.id, details: { reason: valid ? 'inactive_account' : 'wrong_password' } }, origin)
+        await throttle.failed(keys)
         throw errors.invalidCredentials()
       }
       if (hasher.needsRehash(user.password_hash)) {
@@ -83,6 +94,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       }
       const grant = await sessions.start(user.id, origin)
       if (grant === undefined) throw errors.invalidCredentials()
+      await throttle.succeeded(keys)
       audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
       return toIssued(grant)
     },
