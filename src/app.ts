@@ -18,6 +18,7 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import retention from '../plugins/retention.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
@@ -93,6 +94,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await app.register(tokens)
     await app.register(mail)
     await app.register(services)
+    await app.register(retention)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)

@@ -65,7 +65,10 @@ export const ConfigSchema = Type.Object({
   MAIL_LOG: Type.Boolean({ default: false }),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
-  RESET_TOKEN_TTL: Seconds(1800)
+  RESET_TOKEN_TTL: Seconds(1800),
+  TOKEN_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 7 }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 90 }),
+  RETENTION_INTERVAL: Seconds(3600)
 })
 
 export type Config = Static<typeof ConfigSchema>
