@@ -79,7 +79,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
     if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
     const issued = await app.authService.refresh(presented.token, originOf(request))
-    return sessionReply(request, reply, config, issued)
+    return sessionReply(request, reply, config, issued, presented)
   })
 
   app.post('/logout', {
