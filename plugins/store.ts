@@ -1,10 +1,11 @@
 /**
- * The shared stores: Redis when `REDIS_URL` is set, in-process otherwise. Exposes `app.revocations`,
+ * The shared stores: Redis when `REDIS_URL` (or a Cluster when `REDIS_CLUSTER_NODES`) is set, in-process otherwise. Exposes `app.revocations`,
  * `app.counters` (the window counters of the throttles) and `app.ephemeral` (short-lived, single-use values).
  */
 import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { createRedisClient } from '../src/stores/redis-client.js'
 import { untilReachable } from '../src/startup-deadline.js'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
@@ -26,8 +27,8 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const url = app.config.REDIS_URL
-  if (url === undefined) {
+  const client = createRedisClient(app.config, { lazyConnect: true })
+  if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
     const store = createMemoryRevocationStore()
     app.addHook('onClose', () => store.close())
@@ -36,45 +37,39 @@ export default fp(async (app) => {
     app.decorate('ephemeral', createMemoryEphemeralStore())
     return
   }
-  const redis = new Redis(url, {
-    keyPrefix: app.config.REDIS_KEY_PREFIX,
-    // Fail fast while Redis is away (checks fail closed, limits fail open) instead of queueing requests.
-    enableOfflineQueue: false,
-    // Commands of concurrent requests issued in the same tick go out in one write.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    commandTimeout: 1000,
-    // Connected below, under the start-up deadline, with the error listener already attached.
-    lazyConnect: true
-  })
+  // Connected here, under the start-up deadline, with the error listener already attached: an
+  // unreachable Redis fails the start-up with one line instead of hanging it.
   let connected = false
-  redis.on('error', (err: Error) => { if (connected) app.log.error({ err }, 'redis error') })
+  client.on('error', (err: Error) => { if (connected) app.log.error({ err }, 'redis error') })
   // A failed first connect leaves ioredis reconnecting by itself: each attempt waits for its next outcome.
-  redis.connect().catch(() => {})
+  client.connect().catch(() => {})
   const nextOutcome = () => new Promise<void>((resolve, reject) => {
-    if (redis.status === 'ready') { resolve(); return }
+    if (client.status === 'ready') { resolve(); return }
     const settle = (err?: Error) => {
-      redis.off('ready', settle)
-      redis.off('error', settle)
+      client.off('ready', settle)
+      client.off('error', settle)
       if (err === undefined) resolve()
       else reject(err)
     }
-    redis.on('ready', settle)
-    redis.on('error', settle)
+    client.on('ready', settle)
+    client.on('error', settle)
   })
+  const [setting, target] = app.config.REDIS_CLUSTER_NODES !== undefined
+    ? ['REDIS_CLUSTER_NODES', `redis://${app.config.REDIS_CLUSTER_NODES.split(',')[0]?.trim() ?? ''}`]
+    : ['REDIS_URL', app.config.REDIS_URL ?? '']
   try {
-    await untilReachable('REDIS_URL', url, app.config.STARTUP_TIMEOUT * 1000, nextOutcome)
+    await untilReachable(setting, target, app.config.STARTUP_TIMEOUT * 1000, nextOutcome)
   } catch (err) {
-    redis.disconnect()
+    client.disconnect()
     throw err
   }
   connected = true
-  await app.register(fastifyRedis, { client: redis, closeClient: true })
+  // @fastify/redis types its decorator as a single-server client; a Cluster answers the same commands.
+  await app.register(fastifyRedis, { client: client as Redis, closeClient: true })
   const { tracer } = app
-  const revocations = createRedisRevocationStore(app.redis)
-  const counters = createRedisCounterStore(app.redis)
-  const ephemeral = createRedisEphemeralStore(app.redis)
+  const revocations = createRedisRevocationStore(client)
+  const counters = createRedisCounterStore(client)
+  const ephemeral = createRedisEphemeralStore(client)
   if (tracer === undefined) {
     app.decorate('revocations', revocations)
     app.decorate('counters', counters)

@@ -21,6 +21,7 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^\\s*[^\\s,:]+:\\d+(\\s*,\\s*[^\\s,:]+:\\d+)*\\s*$' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'auth:' }),
   STARTUP_TIMEOUT: Seconds(10),
 
@@ -68,7 +69,13 @@ export const ConfigSchema = Type.Object({
   RESET_TOKEN_TTL: Seconds(1800),
   TOKEN_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 7 }),
   AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 90 }),
-  RETENTION_INTERVAL: Seconds(3600)
+  RETENTION_INTERVAL: Seconds(3600),
+  MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  NOTIFY_EMAIL_CHANGE_REQUESTED: Type.Boolean({ default: true }),
+  NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_NEW_SIGN_IN: Type.Boolean({ default: true }),
+  NOTIFY_MFA_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true })
 })
 
 export type Config = Static<typeof ConfigSchema>
