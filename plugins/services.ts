@@ -40,7 +40,9 @@ export default fp(async (app) => {
   }, hashConcurrency(config), hashQueueMax(config))
   const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
-  const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
+  const users = createUserService({
+    db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE, cacheTtlSeconds: config.USER_CACHE_TTL
+  })
   const sessions = createSessionService(db, revocations, {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     sessionMaxAgeSeconds: config.SESSION_MAX_AGE,

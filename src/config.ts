@@ -60,6 +60,7 @@ export const ConfigSchema = Type.Object({
   HASH_CONCURRENCY: Type.Integer({ minimum: 0, default: 0 }),
   HASH_QUEUE_MAX: Type.Integer({ minimum: 0, default: 0 }),
   USER_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000 }),
+  USER_CACHE_TTL: Seconds(60),
   ROLES_CACHE_TTL: Seconds(30),
 
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),

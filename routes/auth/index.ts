@@ -103,7 +103,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       if (presented === undefined) {
         throw errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
       }
-      target = await app.authService.sessionOfRefreshToken(presented.token)
+      target = await app.authService.sessionForLogout(presented.token, originOf(request))
     }
     if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope, originOf(request))
     if (scope !== 'others') clearRefreshCookie(reply, config)

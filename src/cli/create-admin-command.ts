@@ -157,7 +157,7 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
   try {
     await migrateToLatest(db)
     const revocationTtlSeconds = revocationTtl(config)
-    const users = createUserService({ db, revocations: store, cacheSize: 0, versionTtlSeconds: config.SESSION_MAX_AGE })
+    const users = createUserService({ db, revocations: store, cacheSize: 0, versionTtlSeconds: config.SESSION_MAX_AGE, cacheTtlSeconds: config.USER_CACHE_TTL })
     const sessions = createSessionService(db, store, {
       refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
       sessionMaxAgeSeconds: config.SESSION_MAX_AGE,

@@ -89,10 +89,14 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
         await throttle.failed(keys)
         throw errors.invalidCredentials()
       }
-      if (hasher.needsRehash(user.password_hash)) {
-        await users.upgradePasswordHash(user.id, await hasher.hash(password))
+      // The session starts only while the verified hash is still the account's: a password reset
+      // committed while argon2 ran must not let this login through.
+      let credential = user.password_hash
+      if (hasher.needsRehash(credential)) {
+        const upgraded = await hasher.hash(password)
+        if (await users.upgradePasswordHash(user.id, credential, upgraded)) credential = upgraded
       }
-      const grant = await sessions.start(user.id, origin)
+      const grant = await sessions.start(user.id, origin, credential)
       if (grant === undefined) throw errors.invalidCredentials()
       await throttle.succeeded(keys)
       audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
@@ -125,7 +129,19 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
     },
 
     /** The session a refresh token names, for logout without an access token; undefined when it is not live. */
-    sessionOfRefreshToken: (refreshToken: string) => sessions.findByRefreshToken(refreshToken),
+    /**
+     * The session a logout without an access token ends: the one of a current refresh token, or
+     * undefined for an unknown or spent one. A retired token is reuse: its session has ended, 401.
+     */
+    async sessionForLogout (refreshToken: string, origin: SessionOrigin): Promise<{ sessionId: string, userId: string } | undefined> {
+      const target = await sessions.endingBy(refreshToken)
+      if (target.kind === 'invalid') return undefined
+      if (target.kind === 'reused') {
+        audit.record({ type: 'refresh_reuse_detected', userId: target.userId, details: { session_id: target.sessionId } }, origin)
+        throw errors.refreshTokenReused()
+      }
+      return { sessionId: target.sessionId, userId: target.userId }
+    },
 
     /** RFC 7009: ends the token's session; unknown tokens are not an error. */
     async revokeRefreshToken (refreshToken: string, origin: SessionOrigin): Promise<void> {

@@ -22,6 +22,11 @@ export interface SessionGrant {
   user: PublicUser
 }
 
+export type LogoutTarget =
+  | { kind: 'current', sessionId: string, userId: string }
+  | { kind: 'invalid' }
+  | { kind: 'reused', sessionId: string, userId: string }
+
 export type RotationResult =
   | { kind: 'rotated', grant: SessionGrant }
   | { kind: 'invalid' }
@@ -30,7 +35,7 @@ export type RotationResult =
 export type { SessionInfo, SessionOrigin } from '../db/sessions-repository.js'
 
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
-type SessionSource = { newFor: string, origin: SessionOrigin } | { sessionId: string } | { retiring: string }
+type SessionSource = { newFor: string, origin: SessionOrigin, credential?: string } | { sessionId: string } | { retiring: string }
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
   const toGrant = (row: IssuedToken, refreshToken: string): SessionGrant => {
@@ -66,10 +71,12 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
   return {
     /**
      * Starts a session for a live, active account; undefined when the account was deactivated or
-     * deleted since the caller looked it up (a login racing an admin), with no row left behind.
+     * deleted since the caller looked it up (a login racing an admin), or when `credential` (the
+     * password hash the caller verified) is no longer the account's (a login racing a password
+     * reset), with no row left behind.
      */
-    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant | undefined> {
-      return await issueInSession({ newFor: userId, origin }, null, new Date())
+    async start (userId: string, origin: SessionOrigin, credential?: string): Promise<SessionGrant | undefined> {
+      return await issueInSession({ newFor: userId, origin, ...(credential === undefined ? {} : { credential }) }, null, new Date())
     },
 
     /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */
@@ -87,6 +94,22 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
       }
       await revoke(token.user_id, [token.session_id], now)
       return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
+    },
+
+    /**
+     * The session of a current (unretired, unexpired) refresh token, for a logout without an access
+     * token. A retired token is reuse, as at a refresh after the grace period: its session ends.
+     */
+    async endingBy (presented: string): Promise<LogoutTarget> {
+      const now = new Date()
+      const token = await sessionsRepository.findRefreshToken(db, hashOpaqueToken(presented))
+      if (token === undefined || token.revoked_at !== null || token.session_revoked_at !== null) return { kind: 'invalid' }
+      if (token.rotated_at !== null) {
+        await revoke(token.user_id, [token.session_id], now)
+        return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
+      }
+      if (token.expires_at <= now) return { kind: 'invalid' }
+      return { kind: 'current', sessionId: token.session_id, userId: token.user_id }
     },
 
     /** The session a refresh token belongs to, whatever the token's state, if the session is live. */
