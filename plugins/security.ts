@@ -35,8 +35,10 @@ export function authBodyLimit (config: Config): number {
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 
 // How much of a refused body is read and thrown away, at most, so the client gets to read the answer.
+// As a lingering close does: a bound on the bytes, on the whole time, and on a pause between two reads.
 const LINGER_MAX_BYTES = 8 * 1024 * 1024
-const LINGER_MAX_MS = 5000
+const LINGER_MAX_MS = 30_000
+const LINGER_IDLE_MS = 5000
 
 /**
  * Fastify answers a refused body (413, a parse error) with `Connection: close`, and Node then
@@ -50,12 +52,15 @@ function lingerOverRefusedBody (request: IncomingMessage): void {
   let discarded = 0
   const cutOff = () => { socket.destroy() }
   const timer = setTimeout(cutOff, LINGER_MAX_MS)
+  const idle = setTimeout(cutOff, LINGER_IDLE_MS)
   const onData = (chunk: Buffer) => {
     discarded += chunk.length
     if (discarded > LINGER_MAX_BYTES) cutOff()
+    idle.refresh()
   }
   const done = () => {
     clearTimeout(timer)
+    clearTimeout(idle)
     socket.off('data', onData)
   }
   socket.on('data', onData)
