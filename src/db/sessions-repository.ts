@@ -12,8 +12,7 @@ export interface SessionOrigin {
 
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
 export type SessionSource =
-  /** `credential`: the password hash the caller verified; the session starts only while it is still the account's. */
-  | { newFor: string, origin: SessionOrigin, expiresAt: Date, credential?: string }
+  | { newFor: string, origin: SessionOrigin, expiresAt: Date, amr: readonly string[] }
   | { sessionId: string }
   | { retiring: string }
 
@@ -24,7 +23,8 @@ export interface NewRefreshToken {
   expiresAt: Date
 }
 
-export type IssuedToken = PublicUser & { session_id: string, token_expires_at: Date }
+/** `amr`: the RFC 8176 methods the session started with. */
+export type IssuedToken = PublicUser & { session_id: string, token_expires_at: Date, amr: string[] }
 
 /**
  * Adds a refresh token to a live session of a live, active user and marks the session used, in
@@ -63,7 +63,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
       .returning('token_hash'))
     .with('live', (q) => 'newFor' in source
       ? q.insertInto('sessions')
-        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip', 'amr'])
         .expression((eb) => eb.selectFrom('users')
           .select([
             'users.id',
@@ -71,13 +71,13 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
             eb.val(now).as('last_used_at'),
             eb.val(source.expiresAt).as('expires_at'),
             eb.val(source.origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
-            eb.val(source.origin.ip).as('ip')
+            eb.val(source.origin.ip).as('ip'),
+            sql<string[]>`${[...source.amr]}::text[]`.as('amr')
           ])
           .where('users.id', '=', source.newFor)
           .where('users.is_active', '=', true)
-          .where('users.deleted_at', 'is', null)
-          .$if(source.credential !== undefined, (w) => w.where('users.password_hash', '=', source.credential ?? '')))
-        .returning(['id', 'user_id', 'expires_at'])
+          .where('users.deleted_at', 'is', null))
+        .returning(['id', 'user_id', 'expires_at', 'amr'])
       : q.updateTable('sessions')
         .set({ last_used_at: now })
         .from(['source', 'users'])
@@ -87,7 +87,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
         .where('sessions.expires_at', '>', now)
         .where('users.is_active', '=', true)
         .where('users.deleted_at', 'is', null)
-        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
+        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at', 'sessions.amr']))
     .with('ins', (q) => q.insertInto('refresh_tokens')
       .columns(['token_hash', 'session_id', 'parent_hash', 'issued_at', 'expires_at'])
       .expression((eb) => eb.selectFrom('live').select([
@@ -101,7 +101,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
     .selectFrom('ins')
     .innerJoin('live', 'live.id', 'ins.session_id')
     .innerJoin('users', 'users.id', 'live.user_id')
-    .select([...publicUserSelection, 'ins.session_id', 'ins.expires_at as token_expires_at'])
+    .select([...publicUserSelection, 'ins.session_id', 'ins.expires_at as token_expires_at', 'live.amr'])
     .executeTakeFirst()
 }
 
