@@ -44,6 +44,7 @@ function serverEnv (config: BenchConfig, port: number, dataDir: string, keys: Be
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    MAIL_LOG: 'true',
     RATE_LIMIT_MAX: UNLIMITED,
     RATE_LIMIT_REGISTER_MAX: UNLIMITED,
     RATE_LIMIT_LOGIN_MAX: UNLIMITED,

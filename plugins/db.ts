@@ -1,10 +1,11 @@
 /** Opens the database, applies migrations, exposes `app.db`, and closes it with the app. */
 import fp from 'fastify-plugin'
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { createDatabase, type DatabaseKind, type OpenDatabase } from '../src/db/create-database.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { sqlSpans } from '../src/tracing/spans.js'
 import type { Database } from '../src/db/types.js'
+import { untilReachable } from '../src/startup-deadline.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -22,6 +23,10 @@ export default fp<DbPluginOptions>(async (app, options) => {
   const log = app.tracer === undefined ? undefined : sqlSpans(app.tracer)
   const { db, kind, close } = options.database ?? await createDatabase(app.config, (err) => app.log.error({ err }, 'database connection lost'), log)
   app.addHook('onClose', close)
+  const url = app.config.DATABASE_URL
+  if (kind === 'postgres' && url !== undefined) {
+    await untilReachable('DATABASE_URL', url, app.config.STARTUP_TIMEOUT * 1000, async () => { await sql`select 1`.execute(db) })
+  }
   const applied = await migrateToLatest(db)
   for (const m of applied) app.log.info({ migration: m.migrationName, status: m.status }, 'migration')
   if (kind !== 'postgres') app.log.info({ kind }, 'using the embedded PGlite database')

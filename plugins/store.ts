@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
 import type { Redis } from 'ioredis'
 import { createRedisClient } from '../src/stores/redis-client.js'
+import { untilReachable } from '../src/startup-deadline.js'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
 import type { RevocationStore } from '../src/stores/revocation-store.js'
@@ -26,7 +27,7 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const client = createRedisClient(app.config)
+  const client = createRedisClient(app.config, { lazyConnect: true })
   if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
     const store = createMemoryRevocationStore()
@@ -36,7 +37,33 @@ export default fp(async (app) => {
     app.decorate('ephemeral', createMemoryEphemeralStore())
     return
   }
-  client.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
+  // Connected here, under the start-up deadline, with the error listener already attached: an
+  // unreachable Redis fails the start-up with one line instead of hanging it.
+  let connected = false
+  client.on('error', (err: Error) => { if (connected) app.log.error({ err }, 'redis error') })
+  // A failed first connect leaves ioredis reconnecting by itself: each attempt waits for its next outcome.
+  client.connect().catch(() => {})
+  const nextOutcome = () => new Promise<void>((resolve, reject) => {
+    if (client.status === 'ready') { resolve(); return }
+    const settle = (err?: Error) => {
+      client.off('ready', settle)
+      client.off('error', settle)
+      if (err === undefined) resolve()
+      else reject(err)
+    }
+    client.on('ready', settle)
+    client.on('error', settle)
+  })
+  const [setting, target] = app.config.REDIS_CLUSTER_NODES !== undefined
+    ? ['REDIS_CLUSTER_NODES', `redis://${app.config.REDIS_CLUSTER_NODES.split(',')[0]?.trim() ?? ''}`]
+    : ['REDIS_URL', app.config.REDIS_URL ?? '']
+  try {
+    await untilReachable(setting, target, app.config.STARTUP_TIMEOUT * 1000, nextOutcome)
+  } catch (err) {
+    client.disconnect()
+    throw err
+  }
+  connected = true
   // @fastify/redis types its decorator as a single-server client; a Cluster answers the same commands.
   await app.register(fastifyRedis, { client: client as Redis, closeClient: true })
   const { tracer } = app

@@ -20,6 +20,7 @@ import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
 import introspection from '../plugins/introspection.js'
+import retention from '../plugins/retention.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
@@ -109,6 +110,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     await app.register(mail)
     await app.register(services)
     await app.register(introspection)
+    await app.register(retention)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)

@@ -2,6 +2,8 @@
 import { availableParallelism } from 'node:os'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { ConfigError, describeSchemaIssues } from './config-errors.js'
+import { configProblems, parseCorsOrigins } from './config-rules.js'
 
 const Seconds = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
 const PerMinute = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
@@ -21,6 +23,7 @@ export const ConfigSchema = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^\\s*[^\\s,:]+:\\d+(\\s*,\\s*[^\\s,:]+:\\d+)*\\s*$' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'auth:' }),
+  STARTUP_TIMEOUT: Seconds(10),
 
   JWT_SECRET: Type.Optional(Type.String()),
   JWT_SECRET_PREVIOUS: Type.Optional(Type.String()),
@@ -61,13 +64,19 @@ export const ConfigSchema = Type.Object({
   ARGON2_TIME_COST: Type.Integer({ minimum: 1, default: 2 }),
   ARGON2_PARALLELISM: Type.Integer({ minimum: 1, default: 1 }),
   HASH_CONCURRENCY: Type.Integer({ minimum: 0, default: 0 }),
+  HASH_QUEUE_MAX: Type.Integer({ minimum: 0, default: 0 }),
   USER_CACHE_SIZE: Type.Integer({ minimum: 0, default: 10000 }),
+  USER_CACHE_TTL: Seconds(60),
   ROLES_CACHE_TTL: Seconds(30),
 
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  MAIL_LOG: Type.Boolean({ default: false }),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
   RESET_TOKEN_TTL: Seconds(1800),
+  TOKEN_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 7 }),
+  AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, default: 90 }),
+  RETENTION_INTERVAL: Seconds(3600),
   MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
   NOTIFY_EMAIL_CHANGE_REQUESTED: Type.Boolean({ default: true }),
   NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
@@ -83,15 +92,25 @@ export interface LoadConfigOptions {
   dotenv?: boolean
 }
 
-/** Validates and coerces `env`; throws with every offending key named. */
+/** Validates and coerces `env`; throws a ConfigError with one line per offending setting. */
 export function loadConfig (env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  return envSchema<Config>({
-    schema: ConfigSchema,
-    data: defined,
-    env: false,
-    dotenv: options.dotenv ?? false
-  })
+  let config: Config
+  try {
+    config = envSchema<Config>({
+      schema: ConfigSchema,
+      data: defined,
+      env: false,
+      dotenv: options.dotenv ?? false
+    })
+  } catch (err) {
+    const issues = (err as { errors?: unknown }).errors
+    if (!Array.isArray(issues)) throw err
+    throw new ConfigError(describeSchemaIssues(issues, ConfigSchema, options.dotenv === true ? { ...process.env, ...defined } : defined))
+  }
+  const problems = configProblems(config)
+  if (problems.length > 0) throw new ConfigError(problems)
+  return config
 }
 
 /** The one switch between generating missing secrets into DATA_DIR (with a warning) and refusing to start without them. */
@@ -114,11 +133,16 @@ export function parseTrustProxy (value: string): TrustProxy {
 }
 
 export function corsOrigins (config: Config): string[] {
-  return config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o.length > 0)
+  return parseCorsOrigins(config.CORS_ORIGINS).origins
 }
 
 export function hashConcurrency (config: Config): number {
   return config.HASH_CONCURRENCY > 0 ? config.HASH_CONCURRENCY : availableParallelism()
+}
+
+/** Hashes allowed to wait for a turn before a request needing one answers 503; 0 means 64 per core. */
+export function hashQueueMax (config: Config): number {
+  return config.HASH_QUEUE_MAX > 0 ? config.HASH_QUEUE_MAX : 64 * availableParallelism()
 }
 
 /** How long a revocation mark must live: past every access token issued before it, with a minute for clock skew. */

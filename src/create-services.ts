@@ -8,7 +8,7 @@
  */
 import type { Tracer } from '@opentelemetry/api'
 import type { Kysely } from 'kysely'
-import { hashConcurrency, revocationTtlSeconds, type Config } from './config.js'
+import { hashConcurrency, hashQueueMax, revocationTtlSeconds, type Config } from './config.js'
 import type { Database } from './db/types.js'
 import { createAccountService } from './services/accounts.js'
 import { createAdminUserService } from './services/admin-users.js'
@@ -17,7 +17,8 @@ import { createAuthService } from './services/auth.js'
 import type { BackgroundTasks } from './services/background.js'
 import { loadCommonPasswords } from './services/common-passwords.js'
 import { createForgotPasswordLimiter } from './services/forgot-password-limiter.js'
-import { createLoginThrottle, withLoginThrottle } from './services/login-throttle.js'
+import { createLoginThrottle } from './services/login-throttle.js'
+import { createPasswordRecheck } from './services/password-recheck.js'
 import type { Mailer } from './services/mail.js'
 import { createPasswordHasher } from './services/password-hasher.js'
 import type { PasswordPolicy } from './services/password-policy.js'
@@ -74,11 +75,13 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
-  }, hashConcurrency(config))
+  }, hashConcurrency(config), hashQueueMax(config))
   const passwords = tracer === undefined ? hasher : traced(tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
 
-  const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
+  const users = createUserService({
+    db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE, cacheTtlSeconds: config.USER_CACHE_TTL
+  })
   const sessions = createSessionService(db, revocations, {
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
     sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
@@ -102,11 +105,11 @@ export async function createServices (config: Config, deps: ServiceDeps) {
    */
   const signIn = createSignIn({ sessions, accessTokens, mfaTokens, secondFactorsOf: (userId) => secondFactors.of(userId), audit })
 
-  const loginThrottle = createLoginThrottle(counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
+  const throttle = createLoginThrottle(counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => logger.error({ err }, 'login throttle store unavailable: attempt let through'))
-  const authService = withLoginThrottle(
-    createAuthService({ users, sessions, signIn, revocations, hasher: passwords, accessTokens, passwordPolicy, audit }),
-    loginThrottle)
+  /** Confirms a signed-in user's password before a sensitive change; wrong ones count as failed logins. */
+  const passwordRecheck = createPasswordRecheck(passwords, throttle)
+  const authService = createAuthService({ users, sessions, signIn, revocations, hasher: passwords, accessTokens, passwordPolicy, audit, throttle })
   const forgotPasswordLimiter = createForgotPasswordLimiter(counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
     (err) => logger.error({ err }, 'forgot-password limit store unavailable: request let through'))
@@ -117,6 +120,7 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     sessions,
     revocations,
     hasher: passwords,
+    recheck: passwordRecheck,
     policy: passwordPolicy,
     mailer,
     background,
@@ -135,6 +139,7 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     authService,
     forgotPasswordLimiter,
     accounts,
+    passwordRecheck,
     adminUsers,
     mfaRepository,
     mfaTokens,

@@ -1,10 +1,20 @@
 /** Reads config, builds the app, listens, and shuts down gracefully. */
 import closeWithGrace from 'close-with-grace'
-import { buildApp } from './app.js'
-import { loadConfig } from './config.js'
+import { buildApp, type App } from './app.js'
+import { loadConfig, type Config } from './config.js'
+import { ConfigError } from './config-errors.js'
 
-const config = loadConfig(process.env, { dotenv: true })
-const app = await buildApp({ config })
+let config: Config
+let app: App
+try {
+  config = loadConfig(process.env, { dotenv: true })
+  app = await buildApp({ config })
+} catch (err) {
+  // An operator's mistake gets one line per setting, not a stack trace.
+  if (!(err instanceof ConfigError)) throw err
+  for (const line of err.problems) console.error(line)
+  process.exit(1)
+}
 
 // A signal (or a crash) stops the listener, lets the requests in flight finish and closes the
 // pools; a close that hangs past the deadline ends the process anyway, so an orchestrator's stop

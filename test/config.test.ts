@@ -134,7 +134,7 @@ t.test('TRUST_PROXY decides whether X-Forwarded-For is believed', async (t) => {
 })
 
 t.test('signing secrets: production refuses to start without a strong one', async (t) => {
-  const production = { ...TEST_ENV, NODE_ENV: 'production', DATABASE_URL: 'memory://' }
+  const production = { ...TEST_ENV, NODE_ENV: 'production', MAIL_LOG: 'true', DATABASE_URL: 'memory://' }
   const refused = async (env: Record<string, string | undefined>, expected: RegExp, message: string) => {
     const database = await restoredPglite()
     await t.rejects(buildApp({ config: loadConfig(env), database }), expected, message)
@@ -147,12 +147,12 @@ t.test('signing secrets: production refuses to start without a strong one', asyn
   await t.rejects(resolveStaticKeys(loadConfig({ JWT_SECRET: 'é'.repeat(15) }), notices), /32 bytes/, '30 bytes in 15 characters')
   t.equal((await resolveStaticKeys(loadConfig({ JWT_SECRET: 'é'.repeat(16) }), notices))?.signing.alg, 'HS256', 'bytes are counted, not characters')
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const pair = await resolveStaticKeys(loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem }), notices)
+  const pair = await resolveStaticKeys(loadConfig({ NODE_ENV: 'production', MAIL_LOG: 'true', JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem }), notices)
   t.equal(pair?.signing.alg, 'EdDSA', 'a key pair is enough in production')
 })
 
 t.test('signing secrets: development generates one in DATA_DIR and reuses it', async (t) => {
-  const dir = await tempDir(t, 'auth-data-')
+  const dir = join(await tempDir(t, 'auth-data-'), 'data')
   const overrides = { NODE_ENV: 'development', JWT_SECRET: '', JWT_ALGORITHM: 'HS256', DATA_DIR: dir }
   const first = await build(t, overrides)
   const file = join(dir, 'jwt-secret')
@@ -160,6 +160,7 @@ t.test('signing secrets: development generates one in DATA_DIR and reuses it', a
   t.ok(Buffer.byteLength(secret) >= 32, 'a strong secret')
   t.equal((await stat(file)).mode & 0o777, 0o600, 'readable by the owner only')
   t.equal(decodeJwt(first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', [], ['pwd']).token).header.alg, 'HS256')
+  t.equal((await stat(dir)).mode & 0o777, 0o700, 'DATA_DIR is created for the owner only')
 
   const second = await build(t, overrides)
   t.equal(await readFile(file, 'utf8'), secret, 'the file is not rewritten')

@@ -18,6 +18,10 @@ t.test('memory: a fixed window that starts with the first hit', async (t) => {
   t.same(await store.hit('k', 60), { count: 1, resetInSeconds: 60 }, 'a new window once the old one ended')
   await store.reset('k')
   t.same(await store.hit('k', 60), { count: 1, resetInSeconds: 60 }, 'reset starts over')
+  now += 30_000
+  t.same(await store.peek('k'), { count: 1, resetInSeconds: 30 }, 'peek reads without counting')
+  t.same(await store.peek('k'), { count: 1, resetInSeconds: 30 })
+  t.same(await store.peek('never'), { count: 0, resetInSeconds: 0 })
 })
 
 t.test('memory: the number of keys is bounded', async (t) => {
@@ -29,9 +33,18 @@ t.test('memory: the number of keys is bounded', async (t) => {
   t.equal((await store.hit('a', 60)).count, 1, 'the least recently hit key was forgotten')
 })
 
+t.test('memory: cheap keys of one kind never evict the counts of another', async (t) => {
+  const store = createMemoryCounterStore(Date.now, 3)
+  for (let i = 0; i < 3; i++) await store.hit('throttle:account:victim', 900)
+  for (let i = 0; i < 50; i++) await store.hit(`throttle:forgot:address-${i}`, 3600)
+  t.equal((await store.peek('throttle:account:victim')).count, 3, 'the failed logins of the account are still counted')
+})
+
 async function sharedBehaviour (t: Test, store: CounterStore): Promise<void> {
   t.same(await store.hit('x', 1), { count: 1, resetInSeconds: 1 })
   t.equal((await store.hit('x', 1)).count, 2)
+  t.same(await store.peek('x'), { count: 2, resetInSeconds: 1 }, 'peek does not count')
+  t.same(await store.peek('absent'), { count: 0, resetInSeconds: 0 })
   await sleep(1100)
   t.same(await store.hit('x', 1), { count: 1, resetInSeconds: 1 }, 'the window expired')
   await store.reset('x')
@@ -60,5 +73,6 @@ t.test('redis: failures surface as a DependencyError', async (t) => {
   const store = createRedisCounterStore(redis)
   await t.rejects(store.hit('k', 60), DependencyError)
   await t.rejects(store.reset('k'), DependencyError)
+  await t.rejects(store.peek('k'), DependencyError)
   redis.disconnect()
 })

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { registerUser, TEST_PASSWORD } from './helpers/app.js'
-import { buildWithLogs, eventually, startPostgresCluster, probeRequests, startTraffic } from './helpers/failure.js'
+import { buildWithLogs, eventually, loginCrowd, startPostgresCluster, probeRequests, startTraffic } from './helpers/failure.js'
 
 const cluster = await startPostgresCluster()
 const skip = typeof cluster === 'string' && `no private PostgreSQL cluster: ${cluster}`
@@ -13,8 +13,10 @@ const skip = typeof cluster === 'string' && `no private PostgreSQL cluster: ${cl
 t.test('PostgreSQL dies under traffic and comes back', { skip }, async (t) => {
   if (typeof cluster === 'string') return
   t.teardown(() => cluster.destroy())
-  const { app } = await buildWithLogs(t, { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '4' })
+  // The failed-login throttle at its real limit: an outage must not count as failures.
+  const { app } = await buildWithLogs(t, { DATABASE_URL: cluster.url, DATABASE_POOL_SIZE: '4', LOGIN_THROTTLE_MAX: '5' })
   const user = await registerUser(app)
+  const { loginAll } = await loginCrowd(app, 8)
   const { me, login, readiness, anonymous, mix } = probeRequests(app, user)
 
   t.equal((await me()).statusCode, 200, 'healthy to begin with (and the user is cached)')
@@ -31,12 +33,16 @@ t.test('PostgreSQL dies under traffic and comes back', { skip }, async (t) => {
   t.match(down.json(), { code: 'unavailable', status: 503 })
   t.ok(down.headers['retry-after'], 'with Retry-After')
 
+  // Within a second: the health report is cached that long.
+  t.ok(await eventually(async () => (await readiness()).statusCode === 503, 3_000), 'readiness goes 503')
   const notReady = await readiness()
-  t.equal(notReady.statusCode, 503, 'readiness goes 503')
   t.match(notReady.json(), { status: 'error', checks: { database: { status: 'error' } } })
   t.equal((await app.inject({ url: '/health/liveness' })).statusCode, 200, 'the process stays up')
   t.equal((await me()).statusCode, 200, 'the hot path needs no database: /users/me is served from the user cache')
   t.equal((await anonymous()).statusCode, 404)
+  for (let i = 0; i < 6; i++) {
+    t.ok((await loginAll()).every((res) => res.statusCode === 503), `the crowd's logins during the outage, round ${i + 1}: 503`)
+  }
 
   await cluster.start()
   t.ok(await eventually(async () => (await login(TEST_PASSWORD)).statusCode === 200, 30_000, 250), 'logins recover by themselves')
@@ -45,9 +51,11 @@ t.test('PostgreSQL dies under traffic and comes back', { skip }, async (t) => {
   const seen = await traffic.stop()
   const statuses = (name: string) => new Set(seen.get(name))
   t.ok((seen.get('login')?.length ?? 0) > 0, 'traffic ran')
-  t.same([...statuses('login')].filter((s) => s !== 401 && s !== 503), [], 'a wrong password answered 401 or 503, never anything else')
+  t.same([...statuses('login')].filter((s) => s !== 401 && s !== 503), [], 'a guess answered 401 or 503, never anything else')
   t.same([...statuses('me')], [200], '/users/me never failed')
   t.same([...statuses('anonymous')], [404])
   t.same([...statuses('readiness')].filter((s) => s !== 200 && s !== 503), [])
   t.ok(statuses('login').has(503) && statuses('readiness').has(503), 'the outage was seen by the traffic')
+  const after = await loginAll()
+  t.strictSame(after.map((res) => res.statusCode), after.map(() => 200), 'every user logs in again at once: the outage counted as no failure')
 })

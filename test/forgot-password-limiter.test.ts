@@ -25,7 +25,7 @@ t.test('consume throws 429 rate_limited with Retry-After over the limit', async 
 
 t.test('an unreachable store lets the request through and reports it', async (t) => {
   const failure = new Error('down')
-  const broken: CounterStore = { kind: 'redis', hit: async () => { throw failure }, reset: async () => { throw failure } }
+  const broken: CounterStore = { kind: 'redis', hit: async () => { throw failure }, peek: async () => { throw failure }, reset: async () => { throw failure } }
   const reported: unknown[] = []
   const limiter = createForgotPasswordLimiter(broken, { max: 1, windowSeconds: 60 }, (err) => reported.push(err))
   await limiter.consume('ada@example.com')

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { setTimeout } from 'node:timers/promises'
 import { packageVersion } from '../src/version.js'
 import { build } from './helpers/app.js'
 
@@ -132,4 +133,20 @@ t.test('health, metadata and the OpenAPI document', async (t) => {
     t.ok(byId.token?.requestBody?.content['application/x-www-form-urlencoded'], 'the token endpoint takes a form')
     t.match(byId.login?.requestBody?.content['application/json'], { schema: { additionalProperties: false } })
   })
+})
+
+t.test('health probes ask the dependencies at most about once a second, however often they are polled', async (t) => {
+  const app = await build(t)
+  let pings = 0
+  const ping = app.revocations.ping.bind(app.revocations)
+  app.revocations.ping = async () => { pings += 1; await ping() }
+
+  const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => app.inject({ url: i % 2 === 0 ? '/health' : '/health/readiness' })))
+  t.ok(burst.every((res) => res.statusCode === 200))
+  for (let i = 0; i < 10; i++) await app.inject({ url: '/health' })
+  t.equal(pings, 1, '30 probes, one dependency check')
+
+  await setTimeout(1100)
+  t.equal((await app.inject({ url: '/health/readiness' })).statusCode, 200)
+  t.equal(pings, 2, 'a fresh check once the cached one is a second old')
 })

@@ -128,6 +128,17 @@ t.test('logout and revoke', async (t) => {
     await assertLive(t, app, session, 'an unrelated session')
   })
 
+  t.test('by a retired refresh token is reuse: the session ends and the answer is 401 refresh_token_reused', async (t) => {
+    const { session } = await registerUser(app)
+    const rotated = (await refresh(app, session.refresh_token)).json<SessionBody>()
+    const res = await logout(undefined, { refresh_token: session.refresh_token, scope: 'global' })
+    t.equal(res.statusCode, 401)
+    t.equal(res.json().code, 'refresh_token_reused')
+    const access = await me(app, rotated.access_token)
+    t.equal(access.json().code, 'token_revoked', 'the session of the stolen token ended at once')
+    t.equal((await refresh(app, rotated.refresh_token)).json().code, 'invalid_refresh_token', 'its current token is dead too')
+  })
+
   t.test('a bad scope is a validation failure', async (t) => {
     const { session } = await registerUser(app)
     const res = await logout(session.access_token, { scope: 'everyone' })

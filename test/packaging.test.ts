@@ -56,6 +56,8 @@ t.test('its build steps, carried out outside a container, give a service that st
       PORT: '0',
       JWT_SECRET: TEST_JWT_SECRET,
       JWT_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
+      // Production refuses to start without SMTP_URL unless logged mail is asked for.
+      MAIL_LOG: 'true',
       DATA_DIR: join(into, 'data'),
       DATABASE_URL: await freshDatabase(t)
     },

@@ -117,6 +117,23 @@ t.test('reuse after the grace period is theft: the whole session ends', async (t
   t.equal(rows.filter((r) => r.revoked_at !== null).length, 1, 'exactly the stolen family is revoked in the database')
 })
 
+t.test('one line of descent: a branch a grace re-issue left behind dies at the next rotation', async (t) => {
+  const app = await build(t, { REFRESH_REUSE_GRACE_SECONDS: '1' })
+  const { session } = await registerUser(app)
+  const tabA = (await refresh(app, session.refresh_token)).json<SessionBody>()
+  const tabB = await refresh(app, session.refresh_token)
+  t.equal(tabB.statusCode, 200, 'the racing tab gets a pair of its own within the grace period')
+  const branch = tabB.json<SessionBody>()
+
+  const next = await refresh(app, tabA.refresh_token)
+  t.equal(next.statusCode, 200, 'the grace re-issue retired nothing: the other tab still rotates')
+  await sleep(1100)
+  const late = await refresh(app, branch.refresh_token)
+  t.equal(late.statusCode, 401, 'the abandoned branch was retired by that rotation')
+  t.equal(late.json().code, 'refresh_token_reused', 'and its use after the grace period is reuse')
+  t.equal((await me(app, next.json<SessionBody>().access_token)).json().code, 'token_revoked', 'which ends the session')
+})
+
 const raceBackend = realDatabaseUrl === undefined ? 'embedded PGlite' : 'PostgreSQL'
 
 t.test(`two refreshes racing with one token never fork the family or fail (${raceBackend})`, async (t) => {

@@ -65,7 +65,7 @@ t.test('JWT_KEY_ENCRYPTION_KEY is strict base64 of 32 bytes or more', async (t) 
 })
 
 t.test('production refuses to start without JWT_KEY_ENCRYPTION_KEY, or with a bad one', async (t) => {
-  const production = { ...TEST_ENV, NODE_ENV: 'production', DATABASE_URL: 'memory://' }
+  const production = { ...TEST_ENV, NODE_ENV: 'production', MAIL_LOG: 'true', DATABASE_URL: 'memory://' }
   const refused = async (key: string | undefined, expected: RegExp) => {
     const database = await restoredPglite()
     await t.rejects(buildApp({ config: loadConfig({ ...production, JWT_KEY_ENCRYPTION_KEY: key }), database }), expected)
@@ -73,7 +73,7 @@ t.test('production refuses to start without JWT_KEY_ENCRYPTION_KEY, or with a ba
   }
   await refused(undefined, /JWT_KEY_ENCRYPTION_KEY .* is required in production/)
   await refused('c2hvcnQ=', /at least 32 bytes/)
-  const app = await build(t, { NODE_ENV: 'production' })
+  const app = await build(t, { NODE_ENV: 'production', MAIL_LOG: 'true' })
   t.equal(app.secretBox.open(app.secretBox.seal('ok')).toString(), 'ok', 'a configured key is enough')
 })
 

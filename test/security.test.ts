@@ -1,5 +1,4 @@
 import t from 'tap'
-import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helpers/app.js'
 
@@ -160,6 +159,5 @@ t.test('without CORS_ORIGINS no answer carries CORS headers', async (t) => {
 })
 
 t.test('CORS_ORIGINS=* is refused at start-up, since credentials are allowed', async (t) => {
-  const config = loadConfig({ ...TEST_ENV, DATABASE_URL: 'memory://', CORS_ORIGINS: '*' })
-  await t.rejects(buildApp({ config }), /CORS_ORIGINS/)
+  t.throws(() => loadConfig({ ...TEST_ENV, DATABASE_URL: 'memory://', CORS_ORIGINS: '*' }), /CORS_ORIGINS/)
 })

@@ -99,6 +99,19 @@ t.test('X-Auth-Transport and the refresh cookie', async (t) => {
     t.equal((await app.inject({ url: '/api/v1/users/me', headers: bearer(res.json().access_token) })).statusCode, 200)
   })
 
+  t.test('a refresh authenticated by the cookie answers by the cookie only, whatever X-Auth-Transport asks', async (t) => {
+    const first = await login(app, username, 'cookie')
+    let cookie = `refresh_token=${refreshCookie(first)?.value ?? ''}`
+    for (const transport of ['body', 'cookie']) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', headers: { cookie, 'x-auth-transport': transport } })
+      t.equal(res.statusCode, 200, transport)
+      t.notOk('refresh_token' in res.json(), `${transport}: no refresh token a script could read`)
+      const rotated = refreshCookie(res)
+      t.ok(rotated?.httpOnly, `${transport}: the new one is in the HttpOnly cookie`)
+      cookie = `refresh_token=${rotated?.value ?? ''}`
+    }
+  })
+
   t.test('the body wins over the cookie', async (t) => {
     const a = (await login(app, username, 'body')).json<SessionBody>()
     const b = (await login(app, username, 'body')).json<SessionBody>()

@@ -81,7 +81,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
     if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
     const issued = await app.authService.refresh(presented.token, originOf(request))
-    return sessionReply(request, reply, config, issued)
+    return sessionReply(request, reply, config, issued, presented)
   })
 
   app.post('/logout', {
@@ -105,7 +105,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       if (presented === undefined) {
         throw errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
       }
-      target = await app.authService.sessionOfRefreshToken(presented.token)
+      target = await app.authService.sessionForLogout(presented.token, originOf(request))
     }
     if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope, originOf(request))
     if (scope !== 'others') clearRefreshCookie(reply, config)

@@ -23,9 +23,13 @@ function cookieOptions (config: Config) {
   return { path: REFRESH_COOKIE_PATH, httpOnly: true, secure: config.COOKIE_SECURE, sameSite: config.COOKIE_SAMESITE } as const
 }
 
-/** Sets the cookie and `no-store` as the transport asks, and returns the Session body. */
-export function sessionReply (request: FastifyRequest, reply: FastifyReply, config: Config, issued: IssuedSession): Session {
-  const transport = transportOf(request)
+/**
+ * Sets the cookie and `no-store` as the transport asks, and returns the Session body. A refresh
+ * authenticated by the cookie answers by the cookie only, whatever the header says: a script on
+ * the page could otherwise trade the HttpOnly cookie for a token it can read.
+ */
+export function sessionReply (request: FastifyRequest, reply: FastifyReply, config: Config, issued: IssuedSession, presented?: PresentedToken): Session {
+  const transport = presented?.fromCookie === true ? 'cookie' : transportOf(request)
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache')
   if (transport !== 'body') {
     reply.setCookie(REFRESH_COOKIE, issued.refreshToken, { ...cookieOptions(config), maxAge: issued.refreshExpiresIn })

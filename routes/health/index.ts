@@ -6,6 +6,9 @@ import { HealthReport, Status } from '../../schemas/health.js'
 import type { HealthReport as Report } from '../../schemas/health.js'
 
 const CHECK_TIMEOUT_MS = 2000
+// Probes are unlimited and unauthenticated: each dependency is asked at most once a second,
+// however many balancers, orchestrators or strangers poll.
+const REPORT_CACHE_MS = 1000
 
 async function timed (probe: () => Promise<unknown>): Promise<{ status: 'ok' | 'error', latency_ms: number }> {
   const start = performance.now()
@@ -47,8 +50,18 @@ const health: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { ver
   const unlimited = { rateLimit: false } as const
   const noStore = { 'cache-control': 'no-store' }
 
+  let cached: { report: Promise<Report>, until: number } | undefined
+  const currentReport = (): Promise<Report> => {
+    if (cached !== undefined && performance.now() < cached.until) return cached.report
+    // Concurrent probes share the one in flight; its answer is kept for a second from when it came.
+    const entry = { report: healthReport(app, version), until: Number.POSITIVE_INFINITY }
+    entry.report.finally(() => { entry.until = performance.now() + REPORT_CACHE_MS }).catch(() => {})
+    cached = entry
+    return entry.report
+  }
+
   const report = async (_request: FastifyRequest, reply: FastifyReply) => {
-    const body = await healthReport(app, version)
+    const body = await currentReport()
     return reply.code(body.status === 'ok' ? 200 : 503).headers(noStore).send(body)
   }
 

@@ -41,7 +41,8 @@ export async function createDatabase (config: Config, onPoolError: (err: Error) 
     return { db, kind: 'pglite-memory', close: closing(db) }
   }
   const dataDir = resolve(join(config.DATA_DIR, 'pglite'))
-  await mkdir(dataDir, { recursive: true })
+  // The database files are the accounts: no other local user may read them.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const release = await lockDataDir(dataDir)
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite(dataDir) }), ...(log === undefined ? {} : { log }) })
   return { db, kind: 'pglite', close: closing(db, release) }

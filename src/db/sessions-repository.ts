@@ -32,6 +32,11 @@ export type IssuedToken = PublicUser & { session_id: string, token_expires_at: D
  * conditional UPDATE lets exactly one of several racing callers retire it (the row lock
  * serializes them, and a loser re-reads `rotated_at`), and the winner's next token comes in
  * the same round trip.
+ *
+ * One line of descent (API.md): retiring a current token also retires every other unretired
+ * token of its session, so a branch a grace-period re-issue left behind dies at the next
+ * rotation and its later use is reuse. A sibling locked by a rotation of its own is skipped:
+ * that rotation retires this side in turn, and two of them never wait on each other.
  */
 export async function issueRefreshToken (db: Executor, source: SessionSource, token: NewRefreshToken, now: Date): Promise<IssuedToken | undefined> {
   return await db
@@ -44,6 +49,18 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
         .where('expires_at', '>', now)
         .returning('session_id')
       : q.selectNoFrom((eb) => eb.cast<string>(eb.val('sessionId' in source ? source.sessionId : null), 'uuid').as('session_id')))
+    .with('siblings', (q) => q.updateTable('refresh_tokens')
+      .set({ rotated_at: now })
+      .where('token_hash', 'in', (eb) => eb.selectFrom('refresh_tokens as sibling')
+        .select('sibling.token_hash')
+        .where(sql<boolean>`${'retiring' in source}`)
+        .where('sibling.session_id', 'in', eb.selectFrom('source').select('source.session_id'))
+        .where('sibling.token_hash', '<>', 'retiring' in source ? source.retiring : '')
+        .where('sibling.rotated_at', 'is', null)
+        .where('sibling.revoked_at', 'is', null)
+        .forUpdate()
+        .skipLocked())
+      .returning('token_hash'))
     .with('live', (q) => 'newFor' in source
       ? q.insertInto('sessions')
         .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip', 'amr'])
@@ -92,7 +109,8 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
 export async function findRefreshToken (db: Executor, hash: string) {
   return await db.selectFrom('refresh_tokens')
     .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
-    .select(['refresh_tokens.session_id', 'refresh_tokens.rotated_at', 'refresh_tokens.revoked_at', 'sessions.user_id'])
+    .select(['refresh_tokens.session_id', 'refresh_tokens.rotated_at', 'refresh_tokens.revoked_at', 'refresh_tokens.expires_at',
+      'sessions.user_id', 'sessions.revoked_at as session_revoked_at'])
     .where('refresh_tokens.token_hash', '=', hash)
     .executeTakeFirst()
 }

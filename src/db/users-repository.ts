@@ -120,6 +120,17 @@ export async function setPasswordHash (db: Executor, userId: string, passwordHas
     .where('id', '=', userId).execute()
 }
 
+/**
+ * Replaces `fromHash` by `toHash` (the same password re-hashed) only while `fromHash` is still the
+ * account's: a reset or change committed meanwhile wins. Answers whether it replaced it.
+ */
+export async function upgradePasswordHash (db: Executor, userId: string, fromHash: string, toHash: string): Promise<boolean> {
+  const row = await db.updateTable('users').set({ password_hash: toHash })
+    .where('id', '=', userId).where('password_hash', '=', fromHash)
+    .returning('id').executeTakeFirst()
+  return row !== undefined
+}
+
 /** Locks the live account's row until the transaction ends. */
 export async function lockLiveUser (trx: Executor, id: string): Promise<Pick<UserRow, 'id' | 'is_active'> | undefined> {
   return await trx.selectFrom('users').select(['id', 'is_active'])

@@ -8,6 +8,7 @@ import type { AuditLog } from './audit.js'
 import type { BackgroundTasks } from './background.js'
 import type { Mailer, MailMessage } from './mail.js'
 import type { PasswordHasher } from './password-hasher.js'
+import type { PasswordRecheck } from './password-recheck.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionInfo, SessionOrigin, SessionService } from './sessions.js'
 import { assertNotLastAdmin } from './admin-users.js'
@@ -28,6 +29,7 @@ export interface AccountServiceDeps {
   sessions: SessionService
   revocations: RevocationStore
   hasher: PasswordHasher
+  recheck: PasswordRecheck
   policy: PasswordPolicy
   mailer: Mailer
   background: BackgroundTasks
@@ -71,7 +73,7 @@ export interface ProfileChanges {
   currentPassword?: string
 }
 
-export function createAccountService ({ db, users, sessions, revocations, hasher, policy, mailer, background, audit, settings }: AccountServiceDeps) {
+export function createAccountService ({ db, users, sessions, revocations, hasher, recheck, policy, mailer, background, audit, settings }: AccountServiceDeps) {
   /**
    * Ends the user's sessions around a credential change. Before it, so that a store outage
    * fails the request while nothing has changed yet; after it, for any session started with
@@ -146,7 +148,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     /** Needs the current password; ends every other session and keeps the caller's. */
     async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
-      if (!await hasher.verify(account.password_hash, currentPassword)) throw errors.invalidCurrentPassword()
+      await recheck.confirm(userId, account.password_hash, currentPassword)
       const problem = passwordProblem(newPassword, policy, account)
       if (problem !== null) throw errors.weakPassword(problem, '/new_password')
       const passwordHash = await hasher.hash(newPassword)
@@ -172,9 +174,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       if (fields.email !== undefined && changes.currentPassword === undefined) {
         throw errors.validation('Changing the email needs `current_password`.', [{ path: '/current_password', message: 'is required to change the email' }])
       }
-      if (changes.currentPassword !== undefined && !await hasher.verify(account.password_hash, changes.currentPassword)) {
-        throw errors.invalidCurrentPassword()
-      }
+      if (changes.currentPassword !== undefined) await recheck.confirm(userId, account.password_hash, changes.currentPassword)
       const user = changed.length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
       if (user === undefined) throw errors.tokenRevoked()
       if (fields.email !== undefined) await voidResetTokens(userId, db)
@@ -188,7 +188,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     /** Soft delete after a password confirmation; every session and access token ends at once. */
     async deleteAccount (userId: string, password: string, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
-      if (!await hasher.verify(account.password_hash, password)) throw errors.invalidCurrentPassword('/password')
+      await recheck.confirm(userId, account.password_hash, password, '/password')
       // Checked first so a refusal leaves the sessions alone, and again under the lock against a racing removal.
       await db.transaction().execute((trx) => assertNotLastAdmin(trx, userId))
       await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {

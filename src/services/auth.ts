@@ -2,6 +2,7 @@
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
+import type { LoginThrottle } from './login-throttle.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionOrigin, SessionService } from './sessions.js'
@@ -27,9 +28,10 @@ export interface AuthServiceDeps {
   revocations: RevocationStore
   passwordPolicy: PasswordPolicy
   audit: AuditLog
+  throttle: LoginThrottle
 }
 
-export function createAuthService ({ users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
+export function createAuthService ({ users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit, throttle }: AuthServiceDeps) {
   async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
     const state = await revocations.check(claims.sub, claims.sid)
     if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
@@ -54,21 +56,31 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
      * account; only a right password goes on to the sign-in step (and so to `mfa_required`).
      */
     async login (login: string, password: string, origin: SessionOrigin): Promise<IssuedSession> {
+      // Throttled on the login as typed and on the account it names; only failures count (login-throttle.ts).
+      const loginKey = throttle.loginKey(login)
+      await throttle.check([loginKey])
       const user = await users.findForLogin(login)
       if (user === undefined) {
         await hasher.verifyDummy(password)
         audit.record({ type: 'login_failed', userId: null, details: { reason: 'unknown_account' } }, origin)
+        await throttle.failed([loginKey])
         throw errors.invalidCredentials()
       }
+      const keys = [loginKey, throttle.accountKey(user.id)]
+      await throttle.check(keys)
       const valid = await hasher.verify(user.password_hash, password)
       if (!valid || !user.is_active) {
         audit.record({ type: 'login_failed', userId: user.id, details: { reason: valid ? 'inactive_account' : 'wrong_password' } }, origin)
+        await throttle.failed(keys)
         throw errors.invalidCredentials()
       }
       if (hasher.needsRehash(user.password_hash)) {
-        await users.upgradePasswordHash(user.id, await hasher.hash(password))
+        // Only replaces the hash it verified: a reset committed meanwhile is never overwritten.
+        await users.upgradePasswordHash(user.id, user.password_hash, await hasher.hash(password))
       }
-      return await signIn.complete(user.id, ['pwd'], origin)
+      const issued = await signIn.complete(user.id, ['pwd'], origin)
+      await throttle.succeeded(keys)
+      return issued
     },
 
     /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
@@ -97,7 +109,19 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
     },
 
     /** The session a refresh token names, for logout without an access token; undefined when it is not live. */
-    sessionOfRefreshToken: (refreshToken: string) => sessions.findByRefreshToken(refreshToken),
+    /**
+     * The session a logout without an access token ends: the one of a current refresh token, or
+     * undefined for an unknown or spent one. A retired token is reuse: its session has ended, 401.
+     */
+    async sessionForLogout (refreshToken: string, origin: SessionOrigin): Promise<{ sessionId: string, userId: string } | undefined> {
+      const target = await sessions.endingBy(refreshToken)
+      if (target.kind === 'invalid') return undefined
+      if (target.kind === 'reused') {
+        audit.record({ type: 'refresh_reuse_detected', userId: target.userId, details: { session_id: target.sessionId } }, origin)
+        throw errors.refreshTokenReused()
+      }
+      return { sessionId: target.sessionId, userId: target.userId }
+    },
 
     /** RFC 7009: ends the token's session; unknown tokens are not an error. */
     async revokeRefreshToken (refreshToken: string, origin: SessionOrigin): Promise<void> {

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { requiresConfiguredSecrets, type Config } from '../config.js'
+import { ConfigError } from '../config-errors.js'
 import { MIN_ENCRYPTION_KEY_BYTES } from './secret-box.js'
 
 export const ENCRYPTION_KEY_FILE = 'jwt-key-encryption-key'
@@ -17,20 +18,20 @@ const BASE64 = /^(?:[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}$/
 /** Decodes base64 (or base64url) text strictly: a typo must not silently become another key. */
 export function parseEncryptionKey (text: string, name = 'JWT_KEY_ENCRYPTION_KEY'): Buffer {
   const trimmed = text.trim()
-  if (!BASE64.test(trimmed)) throw new Error(`${name} must be base64 (at least ${MIN_ENCRYPTION_KEY_BYTES} random bytes)`)
+  if (!BASE64.test(trimmed)) throw new ConfigError([`${name} must be base64 (at least ${MIN_ENCRYPTION_KEY_BYTES} random bytes)`])
   const key = Buffer.from(trimmed.replaceAll('-', '+').replaceAll('_', '/'), 'base64')
-  if (key.length < MIN_ENCRYPTION_KEY_BYTES) throw new Error(`${name} must decode to at least ${MIN_ENCRYPTION_KEY_BYTES} bytes, not ${key.length}`)
+  if (key.length < MIN_ENCRYPTION_KEY_BYTES) throw new ConfigError([`${name} must decode to at least ${MIN_ENCRYPTION_KEY_BYTES} bytes, not ${key.length}`])
   return key
 }
 
 export async function resolveEncryptionKey (config: Config, notices: EncryptionKeyNotices): Promise<Buffer> {
   if (config.JWT_KEY_ENCRYPTION_KEY !== undefined) return parseEncryptionKey(config.JWT_KEY_ENCRYPTION_KEY)
   if (requiresConfiguredSecrets(config)) {
-    throw new Error(`JWT_KEY_ENCRYPTION_KEY (${MIN_ENCRYPTION_KEY_BYTES}+ random bytes, base64) is required in production`)
+    throw new ConfigError([`JWT_KEY_ENCRYPTION_KEY (${MIN_ENCRYPTION_KEY_BYTES}+ random bytes, base64) is required in production`])
   }
   const file = join(config.DATA_DIR, ENCRYPTION_KEY_FILE)
   if (!existsSync(file)) {
-    await mkdir(config.DATA_DIR, { recursive: true })
+    await mkdir(config.DATA_DIR, { recursive: true, mode: 0o700 })
     const text = randomBytes(MIN_ENCRYPTION_KEY_BYTES).toString('base64')
     // `wx`: of two instances starting together on one DATA_DIR, the second reads the first one's key.
     const generated = await writeFile(file, text, { mode: 0o600, flag: 'wx' }).then(() => true, (err: NodeJS.ErrnoException) => {

@@ -1,12 +1,18 @@
 /**
  * Failed-login throttling per account (API.md): after `max` failures in a window, every login for
- * that account answers 429 until the window ends. Keyed on the normalized login as typed, never on
- * a lookup, so an unknown account is throttled exactly like a real one and the answer reveals nothing.
+ * that account answers 429 until the window ends. Counted on the normalized login as typed, so an
+ * unknown account is throttled exactly like a real one and the answer reveals nothing, and also on
+ * the account once the login resolves to one, so its username and its email share one budget. The
+ * password re-checks of signed-in users count on the account too.
+ *
+ * Only failures count (API.md, "Abuse of password re-checks"): an attempt is checked against the
+ * count before the password is, and counted only once it failed. So concurrent logins with the
+ * right password are never throttled, and neither an answer refused by the throttle nor a 503
+ * (the database or the hash queue away) moves the count.
  */
 import { createHash } from 'node:crypto'
 import { errors } from '../errors.js'
 import type { CounterStore } from '../stores/counter-store.js'
-import type { AuthService } from './auth.js'
 
 export interface LoginThrottleSettings {
   max: number
@@ -19,49 +25,43 @@ export function normalizeLogin (login: string): string {
 }
 
 export function createLoginThrottle (counters: CounterStore, settings: LoginThrottleSettings, onStoreError: (err: unknown) => void) {
-  // Hashed: the store never holds a list of emails.
-  const keyOf = (login: string) => `throttle:login:${createHash('sha256').update(normalizeLogin(login)).digest('base64url')}`
+  // Each store call fails open: an unreachable store lets the attempt through (rate limits fail open).
+  const guarded = async (keys: string[], op: (key: string) => Promise<unknown>) => {
+    try {
+      await Promise.all(keys.map(op))
+    } catch (err) {
+      onStoreError(err)
+    }
+  }
 
   return {
-    /**
-     * Counts an attempt before the password is checked, so a burst of parallel guesses cannot all
-     * slip in before the failures are recorded; a success clears the count, so what remains counts
-     * the failures. Throws 429 once the count passes `max`. An unreachable store lets the attempt
-     * through (rate limits fail open).
-     */
-    async attempt (login: string): Promise<void> {
-      let count: number
-      let resetInSeconds: number
+    // Hashed: the store never holds a list of emails.
+    loginKey: (login: string) => `throttle:login:${createHash('sha256').update(normalizeLogin(login)).digest('base64url')}`,
+    accountKey: (userId: string) => `throttle:account:${userId}`,
+
+    /** Throws 429 when any of the keys has used up its failures in the current window. */
+    async check (keys: string[]): Promise<void> {
+      let counts: Array<{ count: number, resetInSeconds: number }>
       try {
-        ({ count, resetInSeconds } = await counters.hit(keyOf(login), settings.windowSeconds))
+        counts = await Promise.all(keys.map((key) => counters.peek(key)))
       } catch (err) {
         onStoreError(err)
         return
       }
-      if (count > settings.max) throw errors.rateLimited(resetInSeconds, 'Too many failed logins for this account.')
+      const spent = counts.filter((c) => c.count >= settings.max)
+      if (spent.length > 0) {
+        throw errors.rateLimited(Math.max(1, ...spent.map((c) => c.resetInSeconds)), 'Too many failed logins for this account.')
+      }
     },
 
-    async succeeded (login: string): Promise<void> {
-      try {
-        await counters.reset(keyOf(login))
-      } catch (err) {
-        onStoreError(err)
-      }
+    async failed (keys: string[]): Promise<void> {
+      await guarded(keys, (key) => counters.hit(key, settings.windowSeconds))
+    },
+
+    async succeeded (keys: string[]): Promise<void> {
+      await guarded(keys, (key) => counters.reset(key))
     }
   }
 }
 
 export type LoginThrottle = ReturnType<typeof createLoginThrottle>
-
-/** The auth service with every password login (`/auth/login` and the token endpoint) throttled. */
-export function withLoginThrottle (auth: AuthService, throttle: LoginThrottle): AuthService {
-  return {
-    ...auth,
-    async login (login, password, origin) {
-      await throttle.attempt(login)
-      const issued = await auth.login(login, password, origin)
-      await throttle.succeeded(login)
-      return issued
-    }
-  }
-}

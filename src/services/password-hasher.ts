@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { Algorithm, hash, parseOptions, verify } from '@node-rs/argon2'
 import pLimit from 'p-limit'
+import { errors } from '../errors.js'
 
 export interface HashParameters {
   memoryCost: number
@@ -22,8 +23,17 @@ export function normalizePassword (password: string): string {
   return password.normalize('NFKC')
 }
 
-export function createPasswordHasher (parameters: HashParameters, concurrency: number): PasswordHasher {
-  const limit = pLimit(concurrency)
+/**
+ * `queueMax` bounds the hashes waiting for a turn: past it a request that needs one answers 503
+ * at once, so a flood of password checks (each costs ~19 MiB and tens of milliseconds) cannot
+ * queue every login behind it without bound.
+ */
+export function createPasswordHasher (parameters: HashParameters, concurrency: number, queueMax = Number.POSITIVE_INFINITY): PasswordHasher {
+  const pool = pLimit(concurrency)
+  const limit = <T>(work: () => Promise<T>): Promise<T> => {
+    if (pool.pendingCount >= queueMax) return Promise.reject(errors.unavailable('password hashing'))
+    return pool(work)
+  }
   const options = { ...parameters, algorithm: Algorithm.Argon2id }
   // Made up front: built lazily, the first unknown-account login would take twice as long as the rest.
   const dummyHash = hash(randomBytes(32).toString('base64url'), options)

@@ -24,6 +24,11 @@ export interface SessionGrant {
   user: PublicUser
 }
 
+export type LogoutTarget =
+  | { kind: 'current', sessionId: string, userId: string }
+  | { kind: 'invalid' }
+  | { kind: 'reused', sessionId: string, userId: string }
+
 export type RotationResult =
   | { kind: 'rotated', grant: SessionGrant }
   | { kind: 'invalid' }
@@ -89,6 +94,22 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
       }
       await revoke(token.user_id, [token.session_id], now)
       return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
+    },
+
+    /**
+     * The session of a current (unretired, unexpired) refresh token, for a logout without an access
+     * token. A retired token is reuse, as at a refresh after the grace period: its session ends.
+     */
+    async endingBy (presented: string): Promise<LogoutTarget> {
+      const now = new Date()
+      const token = await sessionsRepository.findRefreshToken(db, hashOpaqueToken(presented))
+      if (token === undefined || token.revoked_at !== null || token.session_revoked_at !== null) return { kind: 'invalid' }
+      if (token.rotated_at !== null) {
+        await revoke(token.user_id, [token.session_id], now)
+        return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
+      }
+      if (token.expires_at <= now) return { kind: 'invalid' }
+      return { kind: 'current', sessionId: token.session_id, userId: token.user_id }
     },
 
     /** The session a refresh token belongs to, whatever the token's state, if the session is live. */

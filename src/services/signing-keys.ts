@@ -8,6 +8,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { calculateJwkThumbprint, type JWK } from 'jose'
 import { requiresConfiguredSecrets, type Config } from '../config.js'
+import { ConfigError } from '../config-errors.js'
 
 export const MIN_SECRET_BYTES = 32
 
@@ -62,7 +63,7 @@ function algorithmOf (key: KeyObject): AsymmetricAlgorithm {
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA'
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256'
   if (key.asymmetricKeyType === 'rsa') return 'RS256'
-  throw new Error(`JWT_PRIVATE_KEY is a ${key.asymmetricKeyType ?? 'unknown'} key: use Ed25519, EC P-256 or RSA`)
+  throw new ConfigError([`JWT_PRIVATE_KEY is a ${key.asymmetricKeyType ?? 'unknown'} key: use Ed25519, EC P-256 or RSA`])
 }
 
 /** The published form of a public key; its `kid` is its RFC 7638 thumbprint. */
@@ -78,7 +79,7 @@ async function fromPrivateKey (config: Config, privateKeyText: string): Promise<
   const privateKeyObject = createPrivateKey(privateKey)
   const alg = algorithmOf(privateKeyObject)
   if (config.JWT_ALGORITHM !== undefined && config.JWT_ALGORITHM !== alg) {
-    throw new Error(`JWT_ALGORITHM=${config.JWT_ALGORITHM} does not fit JWT_PRIVATE_KEY, an ${alg} key`)
+    throw new ConfigError([`JWT_ALGORITHM=${config.JWT_ALGORITHM} does not fit JWT_PRIVATE_KEY, an ${alg} key`])
   }
   const publicKey = config.JWT_PUBLIC_KEY === undefined ? createPublicKey(privateKeyObject) : createPublicKey(await pemOrFile(config.JWT_PUBLIC_KEY))
   const publicJwk = await publicJwkOf(publicKey, alg)
@@ -89,7 +90,7 @@ async function fromPrivateKey (config: Config, privateKeyText: string): Promise<
 async function developmentSecret (dataDir: string, notices: KeyNotices): Promise<string> {
   const file = join(dataDir, 'jwt-secret')
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim()
-  await mkdir(dataDir, { recursive: true })
+  await mkdir(dataDir, { recursive: true, mode: 0o700 })
   const secret = randomBytes(48).toString('base64url')
   await writeFile(file, secret, { mode: 0o600 })
   notices.warn(`JWT_SECRET is not set: generated one in ${file}; set JWT_SECRET (or a key pair) in production`)
@@ -97,7 +98,7 @@ async function developmentSecret (dataDir: string, notices: KeyNotices): Promise
 }
 
 async function secretKey (name: string, secret: string): Promise<VerificationKey> {
-  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) throw new Error(`${name} must be at least ${MIN_SECRET_BYTES} bytes`)
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) throw new ConfigError([`${name} must be at least ${MIN_SECRET_BYTES} bytes`])
   // The thumbprint of a 256-bit secret names it without revealing anything of it.
   const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(secret, 'utf8').toString('base64url') })
   return { kid, alg: 'HS256', verifyKey: secret, publicJwk: undefined }
@@ -106,7 +107,7 @@ async function secretKey (name: string, secret: string): Promise<VerificationKey
 async function fromSecret (config: Config, notices: KeyNotices): Promise<KeySet> {
   let secret = config.JWT_SECRET
   if (secret === undefined) {
-    if (requiresConfiguredSecrets(config)) throw new Error('JWT_SECRET (at least 32 bytes) or a key pair is required in production')
+    if (requiresConfiguredSecrets(config)) throw new ConfigError(['JWT_SECRET (at least 32 bytes) or a key pair is required in production'])
     secret = await developmentSecret(config.DATA_DIR, notices)
   }
   const current = await secretKey('JWT_SECRET', secret)

@@ -17,10 +17,17 @@ export interface UserServiceOptions {
   cacheSize: number
   /** How long a version mark lives in the store; a missing mark only costs one reload. */
   versionTtlSeconds: number
+  /** The longest an entry is served before it is read again, even if no version bump ever arrived. */
+  cacheTtlSeconds: number
 }
 
-export function createUserService ({ db, revocations, cacheSize, versionTtlSeconds }: UserServiceOptions) {
-  const cache = cacheSize > 0 ? new LRUCache<string, { version: string, user: PublicUser }>({ max: cacheSize }) : undefined
+// A bump that fails would leave other instances serving the old copy: tried again before the write is failed.
+const BUMP_ATTEMPTS = 3
+
+export function createUserService ({ db, revocations, cacheSize, versionTtlSeconds, cacheTtlSeconds }: UserServiceOptions) {
+  const cache = cacheSize > 0
+    ? new LRUCache<string, { version: string, user: PublicUser }>({ max: cacheSize, ttl: cacheTtlSeconds * 1000 })
+    : undefined
 
   async function findPublic (id: string, executor: Executor = db): Promise<PublicUser | undefined> {
     return await usersRepository.findPublicUser(executor, id)
@@ -64,11 +71,12 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
     },
 
     /**
-     * Re-hashes the same password under the current parameters. The account does not change in
-     * any way its owner can see, so `updated_at` (and every cached copy) stays as it is.
+     * Re-hashes the same password under the current parameters, unless the password changed since
+     * `fromHash` was read. The account does not change in any way its owner can see, so
+     * `updated_at` (and every cached copy) stays as it is.
      */
-    async upgradePasswordHash (userId: string, passwordHash: string): Promise<void> {
-      await usersRepository.setPasswordHash(db, userId, passwordHash, { touch: false })
+    async upgradePasswordHash (userId: string, fromHash: string, toHash: string): Promise<boolean> {
+      return await usersRepository.upgradePasswordHash(db, userId, fromHash, toHash)
     },
 
     /**
@@ -87,7 +95,15 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
     /** Call after the change has committed, so a reader that sees the new version also sees the new row. */
     async changed (userId: string): Promise<void> {
       cache?.delete(userId)
-      await revocations.bumpUserVersion(userId, randomUUID(), versionTtlSeconds)
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await revocations.bumpUserVersion(userId, randomUUID(), versionTtlSeconds)
+          return
+        } catch (err) {
+          if (attempt >= BUMP_ATTEMPTS) throw err
+          await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+        }
+      }
     }
   }
 }

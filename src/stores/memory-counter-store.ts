@@ -7,22 +7,46 @@ interface Window { count: number, endsAt: number }
 // Bounds the memory a flood of distinct keys can take; the least recently hit key is forgotten first.
 const DEFAULT_MAX_KEYS = 100_000
 
+/**
+ * Each kind of key (what comes before its last `:`) has a bound of its own: a flood of cheap keys of
+ * one kind (forgot-password requests for made-up addresses) must not evict the counts of another
+ * (the failed logins of real accounts) and so lift their throttle.
+ */
 export function createMemoryCounterStore (now: () => number = Date.now, maxKeys = DEFAULT_MAX_KEYS): CounterStore {
-  const windows = new LRUCache<string, Window>({ max: maxKeys })
+  const kinds = new Map<string, LRUCache<string, Window>>()
+  const windowsOf = (key: string) => {
+    const kind = key.slice(0, Math.max(0, key.lastIndexOf(':')))
+    let windows = kinds.get(kind)
+    if (windows === undefined) {
+      windows = new LRUCache<string, Window>({ max: maxKeys })
+      kinds.set(kind, windows)
+    }
+    return windows
+  }
+  const live = (windows: LRUCache<string, Window>, key: string, t: number) => {
+    const window = windows.get(key)
+    return window === undefined || window.endsAt <= t ? undefined : window
+  }
   return {
     kind: 'memory',
     async hit (key, windowSeconds) {
       const t = now()
-      let window = windows.get(key)
-      if (window === undefined || window.endsAt <= t) {
+      const windows = windowsOf(key)
+      let window = live(windows, key, t)
+      if (window === undefined) {
         window = { count: 0, endsAt: t + windowSeconds * 1000 }
         windows.set(key, window)
       }
       window.count += 1
       return { count: window.count, resetInSeconds: Math.ceil((window.endsAt - t) / 1000) }
     },
+    async peek (key) {
+      const t = now()
+      const window = live(windowsOf(key), key, t)
+      return window === undefined ? { count: 0, resetInSeconds: 0 } : { count: window.count, resetInSeconds: Math.ceil((window.endsAt - t) / 1000) }
+    },
     async reset (key) {
-      windows.delete(key)
+      windowsOf(key).delete(key)
     }
   }
 }

@@ -13,6 +13,12 @@ if ttl < 0 then
 end
 return { count, ttl }`
 
+// The count and what is left of its window, in one round trip.
+const PEEK_SCRIPT = `
+local count = redis.call('GET', KEYS[1])
+if not count then return { 0, 0 } end
+return { tonumber(count), redis.call('TTL', KEYS[1]) }`
+
 const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
 export function createRedisCounterStore (redis: RedisClient): CounterStore {
@@ -21,6 +27,10 @@ export function createRedisCounterStore (redis: RedisClient): CounterStore {
     hit: (key, windowSeconds) => guarded(async () => {
       const [count, ttl] = await redis.eval(HIT_SCRIPT, 1, key, String(windowSeconds)) as [number, number]
       return { count, resetInSeconds: ttl }
+    }),
+    peek: (key) => guarded(async () => {
+      const [count, ttl] = await redis.eval(PEEK_SCRIPT, 1, key) as [number, number]
+      return { count, resetInSeconds: Math.max(0, ttl) }
     }),
     reset: (key) => guarded(async () => {
       await redis.del(key)

@@ -15,7 +15,7 @@ import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { bearer, testEnv } from './app.js'
+import { bearer, registerUser, testEnv } from './app.js'
 import { restoredPglite } from './pglite-template.js'
 
 const run = promisify(execFile)
@@ -208,13 +208,28 @@ export function probeRequests (app: App, user: { username: string, session: { ac
   const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password } })
   const readiness = () => app.inject({ url: '/health/readiness' })
   const anonymous = () => app.inject({ url: ANONYMOUS })
+  // Guesses at made-up logins, a new one each time: they reach the database like any login, and the
+  // failed-login throttle (at its real limit in these tests) never locks out the users the tests follow.
+  let guesses = 0
+  const guess = () => {
+    guesses += 1
+    return app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: `guess-${guesses}`, password: 'a wrong password' } })
+  }
   const mix: TrafficRequest[] = [
     { name: 'me', send: me },
     { name: 'anonymous', send: anonymous },
-    { name: 'login', send: () => login('a wrong password') },
+    { name: 'login', send: guess },
     { name: 'readiness', send: readiness }
   ]
   return { me, login, readiness, anonymous, mix }
+}
+
+/** Accounts that each log in with the right password: during an outage, and all at once after it. */
+export async function loginCrowd (app: App, size: number) {
+  const crowd = await Promise.all(Array.from({ length: size }, () => registerUser(app)))
+  const loginAll = () => Promise.all(crowd.map((u) =>
+    app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: u.username, password: u.password } })))
+  return { crowd, loginAll }
 }
 
 export interface LogLine {
