@@ -57,6 +57,21 @@ export interface PasswordResetTokensTable {
   used_at: NullableTimestamp
 }
 
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string
+  user_id: string
+  /** The COSE public key as the authenticator gave it. */
+  public_key: Uint8Array
+  /** bigint: read back as a string. */
+  counter: ColumnType<string, number | undefined, number>
+  transports: ColumnType<string[], string[] | undefined, string[]>
+  backed_up: ColumnType<boolean, boolean | undefined, boolean>
+  name: string
+  created_at: Generated<Date>
+  last_used_at: NullableTimestamp
+}
+
 /** JSON written as text and read back parsed; never holds a secret. */
 export type EventDetails = Record<string, string | number | boolean | string[] | null>
 
@@ -78,6 +93,7 @@ export interface Database {
   user_roles: UserRolesTable
   password_reset_tokens: PasswordResetTokensTable
   auth_events: AuthEventsTable
+  passkeys: PasskeysTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -87,3 +103,4 @@ export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type PasskeyRow = Selectable<PasskeysTable>
