@@ -1,6 +1,7 @@
 /** Builds the domain services once per app and exposes them as decorators. */
 import fp from 'fastify-plugin'
-import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
+import { hashConcurrency, revocationTtlSeconds, webauthnSettings } from '../src/config.js'
+import { createPasskeysRepository } from '../src/db/passkeys-repository.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
@@ -10,8 +11,12 @@ import { createLoginThrottle, withLoginThrottle } from '../src/services/login-th
 import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
 import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
 import type { PasswordPolicy } from '../src/services/password-policy.js'
+import { createPasskeyChallenges } from '../src/services/passkey-challenges.js'
+import { createPasskeySignIn, type PasskeySignIn } from '../src/services/passkey-sign-in.js'
+import { createPasskeyService, type PasskeyService } from '../src/services/passkeys.js'
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
+import { createWebAuthn } from '../src/services/webauthn.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,6 +30,8 @@ declare module 'fastify' {
     accounts: AccountService
     background: BackgroundTasks
     audit: AuditLog
+    passkeys: PasskeyService
+    passkeySignIn: PasskeySignIn
   }
 }
 
@@ -78,4 +85,14 @@ export default fp(async (app) => {
       revocationTtlSeconds: revocationTtlSeconds(config)
     }
   }))
+
+  const passkeyParts = {
+    passkeys: createPasskeysRepository(db),
+    // A refused response is the client's problem, not ours: worth a debug line for whoever wires up a front end.
+    webauthn: createWebAuthn(webauthnSettings(config), (detail) => app.log.debug({ detail }, 'passkey response refused')),
+    challenges: createPasskeyChallenges(app.ephemeral),
+    audit
+  }
+  app.decorate('passkeys', createPasskeyService({ ...passkeyParts, db, users }))
+  app.decorate('passkeySignIn', createPasskeySignIn(passkeyParts))
 }, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail'] })

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'token_revoked'
   | 'invalid_refresh_token'
   | 'refresh_token_reused'
+  | 'invalid_passkey'
+  | 'last_credential'
   | 'forbidden'
   | 'not_found'
   | 'email_taken'
@@ -35,6 +37,8 @@ const TITLES: Record<ErrorCode, string> = {
   token_revoked: 'Access token revoked',
   invalid_refresh_token: 'Invalid refresh token',
   refresh_token_reused: 'Refresh token reused',
+  invalid_passkey: 'Invalid passkey',
+  last_credential: 'Last way to sign in',
   forbidden: 'Forbidden',
   not_found: 'Not found',
   email_taken: 'Email already registered',
@@ -87,6 +91,10 @@ export const errors = {
   invalidRefreshToken: () => new AppError(401, 'invalid_refresh_token', 'The refresh token is unknown, expired or revoked.'),
   refreshTokenReused: () =>
     new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended as a precaution.'),
+  invalidPasskey: (detail = 'The passkey could not be verified: unknown credential, bad signature, wrong origin or RP ID, or a stale challenge.') =>
+    new AppError(401, 'invalid_passkey', detail),
+  lastCredential: (detail = 'This is the only way left to sign in to the account; add another before removing it.') =>
+    new AppError(409, 'last_credential', detail),
   forbidden: (detail = 'You lack the permission for this action.') => new AppError(403, 'forbidden', detail),
   notFound: (detail = 'No such resource.') => new AppError(404, 'not_found', detail),
   emailTaken: () => new AppError(409, 'email_taken', 'An account with this email already exists.'),

@@ -87,6 +87,17 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       return toIssued(grant)
     },
 
+    /**
+     * A session for an account whose credential another service has checked (a passkey);
+     * undefined when the account was deactivated or deleted in the meantime.
+     */
+    async startSession (userId: string, origin: SessionOrigin, method: 'passkey'): Promise<IssuedSession | undefined> {
+      const grant = await sessions.start(userId, origin)
+      if (grant === undefined) return undefined
+      audit.record({ type: 'login_succeeded', userId, details: { session_id: grant.sessionId, method } }, origin)
+      return toIssued(grant)
+    },
+
     /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
     async refresh (refreshToken: string, origin: SessionOrigin): Promise<IssuedSession> {
       const result = await sessions.rotate(refreshToken)
