@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import gracefulClose from '../plugins/graceful-close.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -75,6 +76,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(gracefulClose)
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)

@@ -11,6 +11,7 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  SHUTDOWN_TIMEOUT: Seconds(10),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres(ql)?://|memory://)' })),
   DATA_DIR: Type.String({ default: './data' }),

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createMemoryEphemeralStore } from '../src/stores/memory-ephemeral-store.js'
 import type { EphemeralStore } from '../src/stores/ephemeral-store.js'
 import { CHALLENGE_TTL_SECONDS, createPasskeyChallenges } from '../src/services/passkey-challenges.js'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 import { loginOptions } from './helpers/passkeys.js'
 
 const USER = '5f0c1a4e-7d1b-4c55-9b7a-0d4c2f3e9a11'

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import fc from 'fast-check'
-import { bearer, build, registerUser } from './helper.js'
+import { bearer, build, registerUser } from './helpers/app.js'
 import { cbor } from './helpers/soft-authenticator.js'
 import { addPasskey, loginOptions, registrationOptions, testAuthenticator } from './helpers/passkeys.js'
 

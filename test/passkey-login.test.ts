@@ -1,8 +1,8 @@
 import t, { type Test } from 'tap'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { bearer, build, realDatabaseUrl, realRedisUrl, registerUser, testEnv } from './helper.js'
-import { createAdmin } from './admin-helper.js'
+import { bearer, build, realDatabaseUrl, realRedisUrl, registerUser, testEnv } from './helpers/app.js'
+import { createAdmin } from './helpers/admin.js'
 import { addPasskey, loginOptions, passkeyLogin, testAuthenticator, type TestAuthenticator } from './helpers/passkeys.js'
 
 type App = Awaited<ReturnType<typeof build>>

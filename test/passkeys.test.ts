@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bearer, build, registerUser } from './helper.js'
+import { bearer, build, registerUser } from './helpers/app.js'
 import { addPasskey, registrationOptions, testAuthenticator, TEST_ORIGIN } from './helpers/passkeys.js'
 
 const PASSKEYS = '/api/v1/users/me/passkeys'

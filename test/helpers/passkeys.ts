@@ -1,6 +1,6 @@
 /** Passkey ceremonies through HTTP, with the software authenticator standing in for the browser. */
 import type { App } from '../../src/app.js'
-import { bearer } from '../helper.js'
+import { bearer } from './app.js'
 import { createSoftAuthenticator, type Ceremony, type SoftAuthenticatorOptions } from './soft-authenticator.js'
 
 /** The relying party of the test config: APP_URL's default, http://localhost:3000. */
