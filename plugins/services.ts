@@ -1,7 +1,6 @@
 /** Builds the domain services once per app and exposes them as decorators. */
 import fp from 'fastify-plugin'
 import { hashConcurrency, revocationTtlSeconds, webauthnSettings } from '../src/config.js'
-import { createPasskeysRepository } from '../src/db/passkeys-repository.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
@@ -17,6 +16,7 @@ import { createPasskeyService, type PasskeyService } from '../src/services/passk
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
 import { createWebAuthn } from '../src/services/webauthn.js'
+import { traced } from '../src/tracing/spans.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,11 +41,12 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
   app.addHook('onClose', () => background.idle())
   const audit = createAuditLog(db, background)
-  const passwords = createPasswordHasher({
+  const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
   }, hashConcurrency(config))
+  const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
   const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
   const sessions = createSessionService(db, revocations, {
@@ -87,12 +88,12 @@ export default fp(async (app) => {
   }))
 
   const passkeyParts = {
-    passkeys: createPasskeysRepository(db),
+    db,
     // A refused response is the client's problem, not ours: worth a debug line for whoever wires up a front end.
     webauthn: createWebAuthn(webauthnSettings(config), (detail) => app.log.debug({ detail }, 'passkey response refused')),
     challenges: createPasskeyChallenges(app.ephemeral),
     audit
   }
-  app.decorate('passkeys', createPasskeyService({ ...passkeyParts, db, users }))
+  app.decorate('passkeys', createPasskeyService({ ...passkeyParts, users }))
   app.decorate('passkeySignIn', createPasskeySignIn(passkeyParts))
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail'] })
+}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })

@@ -3,7 +3,9 @@
  * there is nothing to enumerate), and the check of an assertion that the second-factor step reuses.
  */
 import type { AuthenticationResponseJSON, PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/server'
-import type { PasskeysRepository } from '../db/passkeys-repository.js'
+import type { Kysely } from 'kysely'
+import { findPasskeyForSignIn, recordPasskeyUse } from '../db/passkeys-repository.js'
+import type { Database } from '../db/types.js'
 import { errors } from '../errors.js'
 import type { AuditLog } from './audit.js'
 import type { PasskeyChallenges } from './passkey-challenges.js'
@@ -11,7 +13,7 @@ import type { SessionOrigin } from './sessions.js'
 import { userHandleMatches, type WebAuthn } from './webauthn.js'
 
 export interface PasskeySignInDeps {
-  passkeys: PasskeysRepository
+  db: Kysely<Database>
   webauthn: WebAuthn
   challenges: PasskeyChallenges
   audit: AuditLog
@@ -24,7 +26,7 @@ export interface PasskeyUse {
   userVerified: boolean
 }
 
-export function createPasskeySignIn ({ passkeys, webauthn, challenges, audit }: PasskeySignInDeps) {
+export function createPasskeySignIn ({ db, webauthn, challenges, audit }: PasskeySignInDeps) {
   function refuse (userId: string | null, origin: SessionOrigin): never {
     audit.record({ type: 'login_failed', userId, details: { reason: 'invalid_passkey' } }, origin)
     throw errors.invalidPasskey()
@@ -41,7 +43,7 @@ export function createPasskeySignIn ({ passkeys, webauthn, challenges, audit }: 
     origin: SessionOrigin,
     account?: string
   ): Promise<PasskeyUse> {
-    const stored = await passkeys.findForSignIn(response.id)
+    const stored = await findPasskeyForSignIn(db, response.id)
     if (stored === undefined || (account !== undefined && stored.user_id !== account)) refuse(account ?? null, origin)
     const { userHandle } = response.response
     if (userHandle !== undefined && userHandle !== '' && !userHandleMatches(userHandle, stored.user_id)) refuse(stored.user_id, origin)
@@ -50,7 +52,7 @@ export function createPasskeySignIn ({ passkeys, webauthn, challenges, audit }: 
         audit.record({ type: 'login_failed', userId: stored.user_id, details: { reason: 'invalid_passkey' } }, origin)
         throw err
       })
-    const advanced = await passkeys.recordUse(stored.id, { counter: assertion.counter, backedUp: assertion.backedUp, at: new Date() })
+    const advanced = await recordPasskeyUse(db, stored.id, { counter: assertion.counter, backedUp: assertion.backedUp, at: new Date() })
     if (!advanced) {
       audit.record({
         type: 'passkey_counter_regressed',
