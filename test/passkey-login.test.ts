@@ -20,6 +20,9 @@ async function events (app: App, type: string) {
   return await app.db.selectFrom('auth_events').select(['user_id', 'details']).where('type', '=', type).orderBy('created_at').execute()
 }
 
+const claimsOf = (accessToken: string): { amr?: string[] } =>
+  JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'))
+
 const expectRefused = (t: Test, res: { statusCode: number, json: () => { code: string } }, label: string) => {
   t.equal(res.statusCode, 401, label)
   t.equal(res.json().code, 'invalid_passkey', label)
@@ -46,13 +49,35 @@ t.test('a passkey signs in without a password', async (t) => {
   const row = await app.db.selectFrom('passkeys').select('counter').where('id', '=', passkeyId).executeTakeFirstOrThrow()
   t.equal(Number(row.counter), 1, 'the counter is stored')
 
+  t.same(claimsOf(session.access_token).amr, ['hwk', 'mfa'], 'a user-verifying passkey is two factors')
   const succeeded = await events(app, 'login_succeeded')
-  t.match(succeeded.at(-1), { user_id: user.session.user.id, details: { method: 'passkey' } })
+  t.match(succeeded.at(-1), { user_id: user.session.user.id, details: { amr: ['hwk', 'mfa'] } })
+  const refreshedAmr = claimsOf(refreshed.json().access_token).amr
+  t.same(refreshedAmr, ['hwk', 'mfa'], 'refresh keeps the amr')
+
+  const unverified = await passkeyLogin(app, authenticator, { userVerified: false })
+  t.equal(unverified.statusCode, 200, 'user verification is preferred, not required')
+  t.same(claimsOf(unverified.json().access_token).amr, ['hwk'], 'without user verification it is one factor')
 
   const cookieOnly = await passkeyLogin(app, authenticator, {}, { 'x-auth-transport': 'cookie' })
   t.equal(cookieOnly.statusCode, 200)
   t.notOk('refresh_token' in cookieOnly.json(), 'X-Auth-Transport is honoured')
   t.match(cookieOnly.headers['set-cookie'], /refresh_token=/)
+})
+
+t.test('with MFA on, only a user-verifying passkey is a whole sign-in', async (t) => {
+  const app = await build(t)
+  const { user, authenticator } = await withPasskey(app)
+  // A confirmed TOTP factor, as enrollment leaves it: MFA is on for the account.
+  await app.db.insertInto('mfa_totp').values({ user_id: user.session.user.id, secret_sealed: 'sealed', confirmed_at: new Date() }).execute()
+
+  const verified = await passkeyLogin(app, authenticator)
+  t.equal(verified.statusCode, 200)
+  t.same(claimsOf(verified.json().access_token).amr, ['hwk', 'mfa'])
+
+  const unverified = await passkeyLogin(app, authenticator, { userVerified: false })
+  t.equal(unverified.statusCode, 401)
+  t.match(unverified.json(), { code: 'mfa_required', mfa_token: /.+/, methods: ['totp'] })
 })
 
 t.test('the options name no account', async (t) => {

@@ -1,7 +1,6 @@
 /** `/api/v1/auth/passkey`: passwordless sign-in with a discoverable credential. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
-import { errors } from '../../src/errors.js'
 import { Session, TransportHeaders } from '../../schemas/auth.js'
 import { EmptyBody, PasskeyLoginBody, PasskeyLoginOptions } from '../../schemas/passkeys.js'
 import { problems } from '../../schemas/problem.js'
@@ -46,6 +45,7 @@ const passkey: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'passkeyLogin',
       summary: 'Sign in with a passkey',
       description: 'The access token\'s `amr` is `["hwk","mfa"]` when the authenticator verified the user, else `["hwk"]`. ' +
+        'An account with a second factor whose authenticator did not verify the user answers 401 `mfa_required`, as a password login does. ' +
         'Every failure (unknown credential, bad signature, wrong origin or RP ID, stale challenge, counter going back) is 401 `invalid_passkey`.',
       security: [],
       headers: TransportHeaders,
@@ -53,10 +53,7 @@ const passkey: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: Session, ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
-    const origin = originOf(request)
-    const use = await app.passkeySignIn.signIn(request.body.challenge_id, request.body.response as AuthenticationResponseJSON, origin)
-    const issued = await app.authService.startSession(use.userId, origin, 'passkey')
-    if (issued === undefined) throw errors.invalidPasskey()
+    const issued = await app.passkeySignIn.signIn(request.body.challenge_id, request.body.response as AuthenticationResponseJSON, originOf(request))
     return sessionReply(request, reply, config, issued)
   })
 }

@@ -84,7 +84,7 @@ export async function openCliRuntime (config: Config, out: Output): Promise<CliR
       db: database.db,
       revocations: stores.revocations,
       counters: stores.counters,
-      // The command line runs no passkey ceremony, so its challenges need not be shared.
+      // Nobody signs in here and no passkey ceremony runs: an in-process store is enough.
       ephemeral: createMemoryEphemeralStore(),
       mailer,
       background,

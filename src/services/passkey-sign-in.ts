@@ -10,6 +10,7 @@ import { errors } from '../errors.js'
 import type { AuditLog } from './audit.js'
 import type { PasskeyChallenges } from './passkey-challenges.js'
 import type { SessionOrigin } from './sessions.js'
+import type { IssuedSession, SignIn } from './sign-in.js'
 import { userHandleMatches, type WebAuthn } from './webauthn.js'
 
 export interface PasskeySignInDeps {
@@ -19,6 +20,11 @@ export interface PasskeySignInDeps {
   audit: AuditLog
 }
 
+export interface PasskeySignInSteps {
+  /** The sign-in step every first factor ends in: a session, or `mfa_required`. */
+  signIn: SignIn
+}
+
 export interface PasskeyUse {
   userId: string
   passkeyId: string
@@ -26,7 +32,7 @@ export interface PasskeyUse {
   userVerified: boolean
 }
 
-export function createPasskeySignIn ({ db, webauthn, challenges, audit }: PasskeySignInDeps) {
+export function createPasskeySignIn ({ db, webauthn, challenges, audit, signIn }: PasskeySignInDeps & PasskeySignInSteps) {
   function refuse (userId: string | null, origin: SessionOrigin): never {
     audit.record({ type: 'login_failed', userId, details: { reason: 'invalid_passkey' } }, origin)
     throw errors.invalidPasskey()
@@ -73,11 +79,16 @@ export function createPasskeySignIn ({ db, webauthn, challenges, audit }: Passke
       return { challenge_id: await challenges.keepForSignIn(options.challenge), options }
     },
 
-    /** The challenge is spent whatever the outcome, so a failed attempt cannot be retried with it. */
-    async signIn (challengeId: string, response: AuthenticationResponseJSON, origin: SessionOrigin): Promise<PasskeyUse> {
+    /**
+     * The challenge is spent whatever the outcome, so a failed attempt cannot be retried with it.
+     * A user-verifying authenticator is two factors in one (`amr` hwk + mfa); without user
+     * verification the passkey is one factor, and an account with MFA on is asked for the second.
+     */
+    async signIn (challengeId: string, response: AuthenticationResponseJSON, origin: SessionOrigin): Promise<IssuedSession> {
       const challenge = await challenges.redeemForSignIn(challengeId)
       if (challenge === undefined) refuse(null, origin)
-      return await verify(response, challenge, origin)
+      const use = await verify(response, challenge, origin)
+      return await signIn.complete(use.userId, use.userVerified ? ['hwk', 'mfa'] : ['hwk'], origin)
     }
   }
 }
