@@ -32,6 +32,7 @@ export default fp<{ version: string }>(async (app, { version }) => {
         { name: 'auth', description: 'Tokens and sessions' },
         { name: 'users', description: 'Accounts' },
         { name: 'roles', description: 'Roles and their permissions' },
+        { name: 'passkeys', description: 'Passkeys (WebAuthn): adding them, and signing in with them' },
         { name: 'health', description: 'Probes' },
         { name: 'meta', description: 'Service metadata' }
       ],

@@ -29,7 +29,9 @@ import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
+import passkeyRoutes from '../routes/auth/passkey.js'
 import userRoutes from '../routes/users/index.js'
+import userPasskeyRoutes from '../routes/users/passkeys.js'
 import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
@@ -39,6 +41,7 @@ import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
 import { Session } from '../schemas/auth.js'
 import { Role } from '../schemas/role.js'
+import { Passkey } from '../schemas/passkeys.js'
 
 export interface BuildOptions {
   config: Config
@@ -83,7 +86,8 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     pluginTimeout: 120_000,
     // A URL with a broken percent-escape never reaches a route or the error handler: answer it here.
     frameworkErrors: (err, _request, reply) => { sendProblem(reply, toAppError(err)) },
-    routerOptions: { maxParamLength: 200 }
+    // A passkey's id is its credential id: up to 1023 bytes, 1364 characters of base64url.
+    routerOptions: { maxParamLength: 1400 }
   }).withTypeProvider<TypeBoxTypeProvider>()
   const version = packageVersion()
 
@@ -102,6 +106,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     app.addSchema(User)
     app.addSchema(Session)
     app.addSchema(Role)
+    app.addSchema(Passkey)
 
     await app.register(db, { database })
     await app.register(store)
@@ -124,7 +129,9 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
       await api.register(tokenRoute, { prefix: '/auth' })
       await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(passkeyRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
+      await api.register(userPasskeyRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })
     }, { prefix: '/api/v1' })

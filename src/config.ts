@@ -82,7 +82,11 @@ export const ConfigSchema = Type.Object({
   NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
   NOTIFY_NEW_SIGN_IN: Type.Boolean({ default: true }),
   NOTIFY_MFA_CHANGED: Type.Boolean({ default: true }),
-  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true })
+  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true }),
+
+  WEBAUTHN_RP_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+  WEBAUTHN_RP_NAME: Type.String({ minLength: 1, maxLength: 64, default: 'auth-service' }),
+  WEBAUTHN_ORIGINS: Type.Optional(Type.String({ minLength: 1 }))
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -143,6 +147,31 @@ export function hashConcurrency (config: Config): number {
 /** Hashes allowed to wait for a turn before a request needing one answers 503; 0 means 64 per core. */
 export function hashQueueMax (config: Config): number {
   return config.HASH_QUEUE_MAX > 0 ? config.HASH_QUEUE_MAX : 64 * availableParallelism()
+}
+
+export interface WebAuthnSettings {
+  rpId: string
+  rpName: string
+  origins: string[]
+}
+
+/**
+ * The relying party of passkeys: its ID defaults to the host of `APP_URL` and its one origin to
+ * the origin of `APP_URL`, the page that runs the ceremonies in the common one-site deployment.
+ */
+export function webauthnSettings (config: Config): WebAuthnSettings {
+  const appUrl = new URL(config.APP_URL)
+  const origins = config.WEBAUTHN_ORIGINS === undefined
+    ? [appUrl.origin]
+    : config.WEBAUTHN_ORIGINS.split(',').map((o) => o.trim()).filter((o) => o.length > 0)
+  for (const origin of origins) {
+    // A browser reports `https://host[:port]` exactly; a trailing slash or path would never match.
+    // Other schemes (an Android app's `android:apk-key-hash:…`) are taken as written.
+    if (/^https?:/i.test(origin) && URL.parse(origin)?.origin !== origin) {
+      throw new Error(`WEBAUTHN_ORIGINS: ${origin} is not an origin such as https://app.example.com`)
+    }
+  }
+  return { rpId: config.WEBAUTHN_RP_ID ?? appUrl.hostname, rpName: config.WEBAUTHN_RP_NAME, origins }
 }
 
 /** How long a revocation mark must live: past every access token issued before it, with a minute for clock skew. */

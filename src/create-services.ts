@@ -8,7 +8,7 @@
  */
 import type { Tracer } from '@opentelemetry/api'
 import type { Kysely } from 'kysely'
-import { hashConcurrency, hashQueueMax, revocationTtlSeconds, type Config } from './config.js'
+import { hashConcurrency, hashQueueMax, revocationTtlSeconds, webauthnSettings, type Config } from './config.js'
 import type { Database } from './db/types.js'
 import { createAccountService } from './services/accounts.js'
 import { createAdminUserService } from './services/admin-users.js'
@@ -22,10 +22,14 @@ import { createPasswordRecheck } from './services/password-recheck.js'
 import type { Mailer } from './services/mail.js'
 import { createPasswordHasher } from './services/password-hasher.js'
 import type { PasswordPolicy } from './services/password-policy.js'
+import { createPasskeyChallenges } from './services/passkey-challenges.js'
+import { createPasskeySignIn } from './services/passkey-sign-in.js'
+import { createPasskeyService } from './services/passkeys.js'
 import { createRoleService } from './services/roles.js'
 import { createSessionService } from './services/sessions.js'
 import type { AccessTokens } from './services/tokens.js'
 import { createUserService } from './services/users.js'
+import { createWebAuthn } from './services/webauthn.js'
 import type { Clock } from './clock.js'
 import { createMfaRepository } from './db/mfa-repository.js'
 import { createMfaTokens } from './services/mfa-tokens.js'
@@ -41,6 +45,7 @@ export interface ServiceLogger {
   info: (details: object, message: string) => void
   warn: (details: object, message: string) => void
   error: (details: object, message: string) => void
+  debug?: (details: object, message: string) => void
 }
 
 /** The infrastructure the domain runs on, opened and closed by the caller. */
@@ -48,7 +53,7 @@ export interface ServiceDeps {
   db: Kysely<Database>
   revocations: RevocationStore
   counters: CounterStore
-  /** Single-use values every instance sees: the `mfa_token`s. */
+  /** Single-use values every instance sees: the `mfa_token`s and passkey challenges. */
   ephemeral: EphemeralStore
   /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock when absent. */
   clock?: Clock | undefined
@@ -129,6 +134,16 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   })
   const adminUsers = createAdminUserService({ db, users, sessions, revocations, revocationTtlSeconds: revocationTtl })
 
+  const passkeyParts = {
+    db,
+    // A refused response is the client's problem, not ours: worth a debug line for whoever wires up a front end.
+    webauthn: createWebAuthn(webauthnSettings(config), (detail) => logger.debug?.({ detail }, 'passkey response refused')),
+    challenges: createPasskeyChallenges(ephemeral, () => clock.now()),
+    audit
+  }
+  const passkeys = createPasskeyService({ ...passkeyParts, users })
+  const passkeySignIn = createPasskeySignIn({ ...passkeyParts, signIn })
+
   return {
     audit,
     passwords,
@@ -141,6 +156,8 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     accounts,
     passwordRecheck,
     adminUsers,
+    passkeys,
+    passkeySignIn,
     mfaRepository,
     mfaTokens,
     secondFactors,

@@ -84,7 +84,7 @@ export async function openCliRuntime (config: Config, out: Output): Promise<CliR
       db: database.db,
       revocations: stores.revocations,
       counters: stores.counters,
-      // Nobody signs in here, so no mfa_token is ever kept: an in-process store is enough.
+      // Nobody signs in here and no passkey ceremony runs: an in-process store is enough.
       ephemeral: createMemoryEphemeralStore(),
       mailer,
       background,

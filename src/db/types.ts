@@ -97,6 +97,21 @@ export interface MfaRecoveryCodesTable {
   used_at: NullableTimestamp
 }
 
+export interface PasskeysTable {
+  /** The credential id, base64url. */
+  id: string
+  user_id: string
+  /** The COSE public key as the authenticator gave it. */
+  public_key: Uint8Array
+  /** bigint: read back as a string. */
+  counter: ColumnType<string, number | undefined, number>
+  transports: ColumnType<string[], string[] | undefined, string[]>
+  backed_up: ColumnType<boolean, boolean | undefined, boolean>
+  name: string
+  created_at: Generated<Date>
+  last_used_at: NullableTimestamp
+}
+
 /** JSON written as text and read back parsed; never holds a secret. */
 export type EventDetails = Record<string, string | number | boolean | string[] | null>
 
@@ -137,6 +152,7 @@ export interface Database {
   signing_keys: SigningKeysTable
   mfa_totp: MfaTotpTable
   mfa_recovery_codes: MfaRecoveryCodesTable
+  passkeys: PasskeysTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -151,6 +167,7 @@ export type SigningKeyRow = Selectable<SigningKeysTable>
 export type NewSigningKey = Insertable<SigningKeysTable>
 export type MfaTotpRow = Selectable<MfaTotpTable>
 export type MfaRecoveryCodeRow = Selectable<MfaRecoveryCodesTable>
+export type PasskeyRow = Selectable<PasskeysTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
 export type UserRoleRow = Selectable<UserRolesTable>
 

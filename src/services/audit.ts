@@ -14,7 +14,8 @@ export type AuthEvent =
   | { type: 'login_succeeded', userId: string, details: { session_id: string, amr: string[] } }
   /** The first factor was right; an `mfa_token` was handed out for the second. */
   | { type: 'mfa_required', userId: string, details: { methods: string[], amr: string[] } }
-  | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' } }
+  /** `invalid_passkey`: userId null when the credential (or the challenge) named no live account. */
+  | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' | 'invalid_passkey' } }
   | { type: 'refresh_reuse_detected', userId: string, details: { session_id: string } }
   /** `session`: one session ended by id (`DELETE /users/me/sessions/{id}`). */
   | { type: 'logout', userId: string, details: { scope: LogoutScope | 'session', session_id: string } }
@@ -24,6 +25,10 @@ export type AuthEvent =
   | { type: 'password_changed', userId: string }
   | { type: 'profile_updated', userId: string, details: { fields: Array<'email' | 'username'> } }
   | { type: 'account_deleted', userId: string }
+  | { type: 'passkey_added', userId: string, details: { passkey_id: string } }
+  | { type: 'passkey_removed', userId: string, details: { passkey_id: string } }
+  /** A correctly signed assertion whose signature counter did not move forward: a cloned authenticator. */
+  | { type: 'passkey_counter_regressed', userId: string, details: { passkey_id: string, stored_counter: number, presented_counter: number } }
   /** An administrator soft-deleted someone else's account. */
   | { type: 'account_deleted', userId: string, details: { deleted_by: string } }
 
