@@ -34,8 +34,8 @@ export async function seed (db: Kysely<Database>, passwordHash: string, size: Se
         select id from inserted`.execute(trx)
       await sql`insert into user_roles (user_id, role_name) select id, 'user' from seeded`.execute(trx)
       await sql`
-        insert into sessions (user_id, created_at, last_used_at, expires_at)
-        select id, now() - interval '1 day', now() - interval '1 hour', now() + interval '29 days'
+        insert into sessions (user_id, created_at, last_used_at, expires_at, amr)
+        select id, now() - interval '1 day', now() - interval '1 hour', now() + interval '29 days', '{pwd}'::text[]
         from seeded, generate_series(1, ${sessions}::int)`.execute(trx)
       // The newest token of each session is current; the older ones were rotated, as in real use.
       await sql`
