@@ -21,11 +21,6 @@ export const RATE_LIMIT_WINDOW_MS = 60_000
 // Clients tracked per limiter by the in-process store before the least recently seen is forgotten.
 const LOCAL_STORE_SIZE = 10_000
 
-/** A route's own limit: `max` requests a minute per client IP, shared by the routes of `groupId`. */
-export function perMinute (max: number, groupId?: string): RateLimitOptions {
-  return { max, timeWindow: RATE_LIMIT_WINDOW_MS, ...(groupId === undefined ? {} : { groupId }) }
-}
-
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
 export default fp(async (app) => {
