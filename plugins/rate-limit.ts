@@ -91,4 +91,4 @@ export default fp(async (app) => {
       .header('x-ratelimit-reset', limit.ttlInSeconds)
     if (limit.isExceeded) throw errors.rateLimited(limit.ttlInSeconds)
   })
-}, { name: 'rate-limit', dependencies: ['config', 'store', 'tokens', 'auth'] })
+}, { name: 'rate-limit', dependencies: ['config', 'stores', 'access-tokens', 'auth'] })

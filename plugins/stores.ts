@@ -52,4 +52,4 @@ export default fp(async (app) => {
   app.decorate('revocations', traced(tracer, 'redis', revocations, ['check', 'revokeSessions', 'revokeUserTokensBefore', 'bumpUserVersion', 'claimUserVersion', 'ping']))
   app.decorate('counters', traced(tracer, 'redis', counters, ['hit', 'reset']))
   app.decorate('ephemeral', traced(tracer, 'redis', ephemeral, ['put', 'take', 'peek', 'delete']))
-}, { name: 'store', dependencies: ['config', 'tracing'] })
+}, { name: 'stores', dependencies: ['config', 'tracing'] })

@@ -34,4 +34,4 @@ export default fp(async (app) => {
     { sign: (claims: AccessClaims) => app.jwt.sign(claims), verify: (token: string) => app.jwt.verify(token) },
     { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL }
   ))
-}, { name: 'tokens', dependencies: ['config'] })
+}, { name: 'access-tokens', dependencies: ['config'] })
