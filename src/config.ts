@@ -67,10 +67,19 @@ export const ConfigSchema = Type.Object({
   NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
   NOTIFY_NEW_SIGN_IN: Type.Boolean({ default: true }),
   NOTIFY_MFA_CHANGED: Type.Boolean({ default: true }),
-  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true })
+  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true }),
+
+  // Unset, these follow NODE_ENV: on outside production, off in it (see loadConfig).
+  /** Generate a missing JWT_SECRET or JWT_KEY_ENCRYPTION_KEY into DATA_DIR instead of refusing to start. */
+  GENERATE_MISSING_SECRETS: Type.Optional(Type.Boolean()),
+  /** Without SMTP_URL, log the bodies of mails too (a logged reset link is a working credential). */
+  LOG_MAIL_BODIES: Type.Optional(Type.Boolean())
 })
 
-export type Config = Static<typeof ConfigSchema>
+/** The settings whose default NODE_ENV=production makes strict. */
+type ProductionStrict = 'GENERATE_MISSING_SECRETS' | 'LOG_MAIL_BODIES'
+
+export type Config = Omit<Static<typeof ConfigSchema>, ProductionStrict> & Record<ProductionStrict, boolean>
 
 export interface LoadConfigOptions {
   /** Also read a `.env` file from the working directory (the server does; tests do not). */
@@ -80,17 +89,24 @@ export interface LoadConfigOptions {
 /** Validates and coerces `env`; throws with every offending key named. */
 export function loadConfig (env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  return envSchema<Config>({
+  const loaded = envSchema<Static<typeof ConfigSchema>>({
     schema: ConfigSchema,
     data: defined,
     env: false,
     dotenv: options.dotenv ?? false
   })
+  // The only place NODE_ENV decides anything: the defaults of the settings a production must have strict.
+  const lenient = loaded.NODE_ENV !== 'production'
+  return {
+    ...loaded,
+    GENERATE_MISSING_SECRETS: loaded.GENERATE_MISSING_SECRETS ?? lenient,
+    LOG_MAIL_BODIES: loaded.LOG_MAIL_BODIES ?? lenient
+  }
 }
 
-/** The one switch between generating missing secrets into DATA_DIR (with a warning) and refusing to start without them. */
+/** Whether a missing secret stops the start instead of being generated into DATA_DIR (with a warning). */
 export function requiresConfiguredSecrets (config: Config): boolean {
-  return config.NODE_ENV === 'production'
+  return !config.GENERATE_MISSING_SECRETS
 }
 
 export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean)
