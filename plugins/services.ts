@@ -18,7 +18,8 @@ export default fp(async (app) => {
     background: app.background,
     accessTokens: app.accessTokens,
     logger: app.log,
-    tracer: app.tracer
+    tracer: app.tracer,
+    clock: app.clock
   })
   // Closes run in reverse order of registration: a role reload finishes before the database closes.
   app.addHook('onClose', idle)

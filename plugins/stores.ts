@@ -29,11 +29,11 @@ export default fp(async (app) => {
   const client = createRedisClient(app.config)
   if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
-    const store = createMemoryRevocationStore()
+    const store = createMemoryRevocationStore(app.clock)
     app.addHook('onClose', () => store.close())
     app.decorate('revocations', store)
-    app.decorate('counters', createMemoryCounterStore())
-    app.decorate('ephemeral', createMemoryEphemeralStore())
+    app.decorate('counters', createMemoryCounterStore(app.clock))
+    app.decorate('ephemeral', createMemoryEphemeralStore(app.clock))
     return
   }
   client.on('error', (err: Error) => app.log.error({ err }, 'redis error'))

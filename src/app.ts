@@ -42,6 +42,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The clock of sessions, roles and the in-process stores (milliseconds since the epoch); tests move their own. */
+  clock?: () => number
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -57,7 +59,7 @@ export const REDACTED_PATHS = [
   '*.token'
 ]
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -73,7 +75,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   const version = packageVersion()
 
   try {
-    await app.register(configPlugin, { config })
+    await app.register(configPlugin, { config, clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)

@@ -48,10 +48,12 @@ export interface ServiceDeps {
   logger: ServiceLogger
   /** With tracing on, password hashing runs in spans of its own. */
   tracer?: Tracer | undefined
+  /** Milliseconds since the epoch, for the session and role rules; defaults to the real time. */
+  clock?: (() => number) | undefined
 }
 
 export async function createServices (config: Config, deps: ServiceDeps) {
-  const { db, revocations, counters, mailer, background, accessTokens, logger, tracer } = deps
+  const { db, revocations, counters, mailer, background, accessTokens, logger, tracer, clock = Date.now } = deps
   const revocationTtl = revocationTtlSeconds(config)
 
   const audit = createAuditLog(db, background)
@@ -69,12 +71,13 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
     revocationTtlSeconds: revocationTtl
-  })
+  }, clock)
   const roles = createRoleService({
     db,
     ttlSeconds: config.ROLES_CACHE_TTL,
     usersChanged: async (userIds) => { await Promise.all(userIds.map((id) => users.changed(id))) },
-    onReloadError: (err) => logger.warn({ err }, 'reloading the roles failed; still using the previous ones')
+    onReloadError: (err) => logger.warn({ err }, 'reloading the roles failed; still using the previous ones'),
+    now: clock
   })
   await roles.reload()
 
