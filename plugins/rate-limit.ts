@@ -1,5 +1,5 @@
 /**
- * The request rate limits of API.md, counted by @fastify/rate-limit: in Redis when it is configured
+ * The request rate limits (see "Rate limits" in the README), counted by @fastify/rate-limit: in Redis when it is configured
  * (every instance shares the counts), in process otherwise.
  *
  * One root `onRequest` hook picks the limit of the matched route, so a request is counted before any

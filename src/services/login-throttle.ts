@@ -1,5 +1,5 @@
 /**
- * Failed-login throttling per account (API.md): after `max` failures in a window, every login for
+ * Failed-login throttling per account: after `max` failures in a window, every login for
  * that account answers 429 until the window ends. Keyed on the normalized login as typed, never on
  * a lookup, so an unknown account is throttled exactly like a real one and the answer reveals nothing.
  */
