@@ -29,11 +29,12 @@ export default fp(async (app) => {
   const client = createRedisClient(app.config)
   if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
-    const store = createMemoryRevocationStore(app.clock)
+    const now = () => app.clock.now()
+    const store = createMemoryRevocationStore(now)
     app.addHook('onClose', () => store.close())
     app.decorate('revocations', store)
-    app.decorate('counters', createMemoryCounterStore(app.clock))
-    app.decorate('ephemeral', createMemoryEphemeralStore(app.clock))
+    app.decorate('counters', createMemoryCounterStore(now))
+    app.decorate('ephemeral', createMemoryEphemeralStore(now))
     return
   }
   client.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
@@ -52,4 +53,4 @@ export default fp(async (app) => {
   app.decorate('revocations', traced(tracer, 'redis', revocations, ['check', 'revokeSessions', 'revokeUserTokensBefore', 'bumpUserVersion', 'claimUserVersion', 'ping']))
   app.decorate('counters', traced(tracer, 'redis', counters, ['hit', 'reset']))
   app.decorate('ephemeral', traced(tracer, 'redis', ephemeral, ['put', 'take', 'peek', 'delete']))
-}, { name: 'stores', dependencies: ['config', 'tracing'] })
+}, { name: 'stores', dependencies: ['config', 'clock', 'tracing'] })

@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
 import tracing from '../plugins/tracing.js'
@@ -42,8 +43,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
-  /** The clock of sessions, roles and the in-process stores (milliseconds since the epoch); tests move their own. */
-  clock?: () => number
+  /** The time sessions, roles, TOTP steps, mfa_tokens and the in-process stores are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -56,7 +57,14 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
 export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
@@ -75,7 +83,8 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
   const version = packageVersion()
 
   try {
-    await app.register(configPlugin, { config, clock })
+    await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)

@@ -85,7 +85,7 @@ t.test('failed-login throttling', async (t) => {
 t.test('the throttle lifts when the window ends', async (t) => {
   // In-process counters, so that the window ends when the test's clock says so (Redis expiry is in counter-store.test.ts).
   const clock = testClock()
-  const app = await build(t, { LOGIN_THROTTLE_MAX: '1', LOGIN_THROTTLE_WINDOW: '1', REDIS_URL: '' }, { clock: clock.now })
+  const app = await build(t, { LOGIN_THROTTLE_MAX: '1', LOGIN_THROTTLE_WINDOW: '1', REDIS_URL: '' }, { clock })
   const user = await registerUser(app)
   t.equal((await login(app, user.username, WRONG)).statusCode, 401)
   assertThrottled(t, await login(app, user.username, TEST_PASSWORD), 1)

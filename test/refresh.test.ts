@@ -156,8 +156,8 @@ t.test(`racing refreshes without a grace period stay 200 or 401, never 500 (${ra
 t.test('refresh tokens expire: REFRESH_TOKEN_TTL, capped by SESSION_MAX_AGE', async (t) => {
   const clock = testClock()
   const [short, capped] = await Promise.all([
-    build(t, { REFRESH_TOKEN_TTL: '1' }, { clock: clock.now }),
-    build(t, { SESSION_MAX_AGE: '1' }, { clock: clock.now })
+    build(t, { REFRESH_TOKEN_TTL: '1' }, { clock }),
+    build(t, { SESSION_MAX_AGE: '1' }, { clock })
   ])
   const a = (await registerUser(short)).session
   const b = (await registerUser(capped)).session

@@ -8,6 +8,7 @@ import type { Test } from 'tap'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.js'
+import type { Clock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config.js'
 import { restoredPglite } from './pglite-template.js'
 
@@ -105,13 +106,13 @@ export function testClock (start = Date.now()) {
 }
 
 export interface TestBuildOptions {
-  clock?: () => number
+  clock?: Clock
 }
 
 export async function build (t: Test, overrides: Record<string, string> = {}, options: TestBuildOptions = {}): Promise<App> {
   const env = await testEnv(t, overrides)
   const database = env.DATABASE_URL === 'memory://' ? await restoredPglite() : undefined
-  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }), clock: options.clock })
+  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }), ...(options.clock === undefined ? {} : { clock: options.clock }) })
   t.teardown(() => app.close())
   await app.ready()
   return app
