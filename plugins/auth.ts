@@ -9,6 +9,8 @@ import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { AppError, errors } from '../src/errors.js'
 import type { Authenticated } from '../src/services/auth.js'
+import type { Actor } from '../src/services/roles.js'
+import type { SessionOrigin } from '../src/services/sessions.js'
 import type { AccessClaims } from '../src/services/tokens.js'
 
 declare module 'fastify' {
@@ -24,6 +26,23 @@ declare module 'fastify' {
     /** The claims of the bearer token once its signature verified (not yet its revocation): the rate limit keys on them. */
     verifiedClaims: AccessClaims | null
   }
+}
+
+/** `request.auth` of a route behind `app.authenticate`; 401 if a route forgot the guard. */
+export function authOf (request: FastifyRequest): Authenticated {
+  if (request.auth === null) throw errors.invalidToken()
+  return request.auth
+}
+
+/** The caller of a guarded route, for the rules that compare what they hold with what they touch. */
+export function actorOf (request: FastifyRequest): Actor {
+  const { claims } = authOf(request)
+  return { id: claims.sub, permissions: request.server.roles.permissionsOf(claims.roles) }
+}
+
+/** Where a request comes from, as sessions and the audit trail record it. */
+export function originOf (request: FastifyRequest): SessionOrigin {
+  return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
 }
 
 // RFC 6750 §2.1: "Bearer" then a b64token.

@@ -6,7 +6,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest, FastifySchema, onRequestHookHandler, RouteOptions } from 'fastify'
 import { errors } from '../src/errors.js'
-import type { Actor, Permission } from '../src/services/roles.js'
+import type { Permission } from '../src/services/roles.js'
 
 export type PermissionGuard = (request: FastifyRequest) => Promise<void>
 
@@ -19,12 +19,6 @@ declare module 'fastify' {
 
 const REQUIRED = Symbol('required permission')
 type MarkedGuard = PermissionGuard & { [REQUIRED]: Permission }
-
-/** The caller of a guarded route, for the rules that compare what they hold with what they touch. */
-export function actorOf (request: FastifyRequest): Actor {
-  if (request.auth === null) throw errors.invalidToken()
-  return { id: request.auth.claims.sub, permissions: request.server.roles.permissionsOf(request.auth.claims.roles) }
-}
 
 function requiredPermissions (hooks: RouteOptions['onRequest']): Permission[] {
   const list: unknown[] = hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]

@@ -1,5 +1,5 @@
 /**
- * The request rate limits of API.md, counted by @fastify/rate-limit: in Redis when it is configured
+ * The request rate limits (see "Rate limits" in the README), counted by @fastify/rate-limit: in Redis when it is configured
  * (every instance shares the counts), in process otherwise.
  *
  * One root `onRequest` hook picks the limit of the matched route, so a request is counted before any
@@ -20,11 +20,6 @@ export const RATE_LIMIT_WINDOW_MS = 60_000
 
 // Clients tracked per limiter by the in-process store before the least recently seen is forgotten.
 const LOCAL_STORE_SIZE = 10_000
-
-/** A route's own limit: `max` requests a minute per client IP, shared by the routes of `groupId`. */
-export function perMinute (max: number, groupId?: string): RateLimitOptions {
-  return { max, timeWindow: RATE_LIMIT_WINDOW_MS, ...(groupId === undefined ? {} : { groupId }) }
-}
 
 type Limiter = ReturnType<FastifyInstance['createRateLimit']>
 
@@ -96,4 +91,4 @@ export default fp(async (app) => {
       .header('x-ratelimit-reset', limit.ttlInSeconds)
     if (limit.isExceeded) throw errors.rateLimited(limit.ttlInSeconds)
   })
-}, { name: 'rate-limit', dependencies: ['config', 'store', 'tokens', 'auth'] })
+}, { name: 'rate-limit', dependencies: ['config', 'stores', 'access-tokens', 'auth'] })

@@ -14,7 +14,7 @@ import { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import cors from '@fastify/cors'
-import { corsOrigins, type Config } from '../src/config.js'
+import { corsOrigins } from '../src/config.js'
 import { errors } from '../src/errors.js'
 
 // The API answers JSON only: nothing in it may run, load, embed or be embedded.
@@ -23,13 +23,6 @@ const API_CSP = {
   baseUri: ["'none'"],
   formAction: ["'none'"],
   frameAncestors: ["'none'"]
-}
-
-/** Bodies of the auth routes: the largest legitimate one (register) stays well under this. */
-const AUTH_BODY_LIMIT = 8 * 1024
-
-export function authBodyLimit (config: Config): number {
-  return Math.min(config.BODY_LIMIT, AUTH_BODY_LIMIT)
 }
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i

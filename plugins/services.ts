@@ -25,4 +25,4 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: a role reload finishes before the database closes.
   app.addHook('onClose', idle)
   for (const [name, service] of Object.entries(services)) app.decorate<unknown>(name, service)
-}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail', 'tracing'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'stores', 'access-tokens', 'mail', 'tracing'] })

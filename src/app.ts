@@ -15,8 +15,8 @@ import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
 import metrics from '../plugins/metrics.js'
 import db from '../plugins/db.js'
-import store from '../plugins/store.js'
-import tokens from '../plugins/tokens.js'
+import stores from '../plugins/stores.js'
+import accessTokens from '../plugins/access-tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
 import introspection from '../plugins/introspection.js'
@@ -109,9 +109,9 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     app.addSchema(Passkey)
 
     await app.register(db, { database })
-    await app.register(store)
+    await app.register(stores)
     await app.register(secretBox)
-    await app.register(tokens, { now })
+    await app.register(accessTokens, { now })
     await app.register(mail)
     await app.register(services)
     await app.register(introspection)

@@ -86,10 +86,18 @@ export const ConfigSchema = Type.Object({
 
   WEBAUTHN_RP_ID: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
   WEBAUTHN_RP_NAME: Type.String({ minLength: 1, maxLength: 64, default: 'auth-service' }),
-  WEBAUTHN_ORIGINS: Type.Optional(Type.String({ minLength: 1 }))
+  WEBAUTHN_ORIGINS: Type.Optional(Type.String({ minLength: 1 })),
+  // Unset, these follow NODE_ENV: on outside production, off in it (see loadConfig).
+  /** Generate a missing JWT_SECRET or JWT_KEY_ENCRYPTION_KEY into DATA_DIR instead of refusing to start. */
+  GENERATE_MISSING_SECRETS: Type.Optional(Type.Boolean()),
+  /** Without SMTP_URL, log the bodies of mails too (a logged reset link is a working credential). */
+  LOG_MAIL_BODIES: Type.Optional(Type.Boolean())
 })
 
-export type Config = Static<typeof ConfigSchema>
+/** The settings whose default NODE_ENV=production makes strict. */
+type ProductionStrict = 'GENERATE_MISSING_SECRETS' | 'LOG_MAIL_BODIES'
+
+export type Config = Omit<Static<typeof ConfigSchema>, ProductionStrict> & Record<ProductionStrict, boolean>
 
 export interface LoadConfigOptions {
   /** Also read a `.env` file from the working directory (the server does; tests do not). */
@@ -99,9 +107,9 @@ export interface LoadConfigOptions {
 /** Validates and coerces `env`; throws a ConfigError with one line per offending setting. */
 export function loadConfig (env: Record<string, string | undefined>, options: LoadConfigOptions = {}): Config {
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
-  let config: Config
+  let loaded: Static<typeof ConfigSchema>
   try {
-    config = envSchema<Config>({
+    loaded = envSchema<Static<typeof ConfigSchema>>({
       schema: ConfigSchema,
       data: defined,
       env: false,
@@ -112,14 +120,21 @@ export function loadConfig (env: Record<string, string | undefined>, options: Lo
     if (!Array.isArray(issues)) throw err
     throw new ConfigError(describeSchemaIssues(issues, ConfigSchema, options.dotenv === true ? { ...process.env, ...defined } : defined))
   }
+  // The only place NODE_ENV decides anything: the defaults of the settings a production must have strict.
+  const lenient = loaded.NODE_ENV !== 'production'
+  const config: Config = {
+    ...loaded,
+    GENERATE_MISSING_SECRETS: loaded.GENERATE_MISSING_SECRETS ?? lenient,
+    LOG_MAIL_BODIES: loaded.LOG_MAIL_BODIES ?? lenient
+  }
   const problems = configProblems(config)
   if (problems.length > 0) throw new ConfigError(problems)
   return config
 }
 
-/** The one switch between generating missing secrets into DATA_DIR (with a warning) and refusing to start without them. */
+/** Whether a missing secret stops the start instead of being generated into DATA_DIR (with a warning). */
 export function requiresConfiguredSecrets (config: Config): boolean {
-  return config.NODE_ENV === 'production'
+  return !config.GENERATE_MISSING_SECRETS
 }
 
 export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean)

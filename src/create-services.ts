@@ -92,12 +92,13 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
     revocationTtlSeconds: revocationTtl
-  })
+  }, () => clock.now())
   const roles = createRoleService({
     db,
     ttlSeconds: config.ROLES_CACHE_TTL,
     usersChanged: async (userIds) => { await Promise.all(userIds.map((id) => users.changed(id))) },
-    onReloadError: (err) => logger.warn({ err }, 'reloading the roles failed; still using the previous ones')
+    onReloadError: (err) => logger.warn({ err }, 'reloading the roles failed; still using the previous ones'),
+    now: () => clock.now()
   })
   await roles.reload()
 

@@ -5,7 +5,7 @@ import type { CounterStore } from '../src/stores/counter-store.js'
 import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
 import { createRedisCounterStore } from '../src/stores/redis-counter-store.js'
 import { DependencyError } from '../src/errors.js'
-import { realRedisUrl, uniqueName } from './helpers/app.js'
+import { realRedisUrl, testClock, uniqueName } from './helpers/app.js'
 
 t.test('memory: a fixed window that starts with the first hit', async (t) => {
   let now = 1_000_000
@@ -40,18 +40,22 @@ t.test('memory: cheap keys of one kind never evict the counts of another', async
   t.equal((await store.peek('throttle:account:victim')).count, 3, 'the failed logins of the account are still counted')
 })
 
-async function sharedBehaviour (t: Test, store: CounterStore): Promise<void> {
+/** `advance` moves the store's time on: an injected clock in process, the real one in Redis. */
+async function sharedBehaviour (t: Test, store: CounterStore, advance: (ms: number) => Promise<void>): Promise<void> {
   t.same(await store.hit('x', 1), { count: 1, resetInSeconds: 1 })
   t.equal((await store.hit('x', 1)).count, 2)
   t.same(await store.peek('x'), { count: 2, resetInSeconds: 1 }, 'peek does not count')
   t.same(await store.peek('absent'), { count: 0, resetInSeconds: 0 })
-  await sleep(1100)
+  await advance(1100)
   t.same(await store.hit('x', 1), { count: 1, resetInSeconds: 1 }, 'the window expired')
   await store.reset('x')
   t.equal((await store.hit('x', 60)).count, 1)
 }
 
-t.test('memory: windows expire in real time', (t) => sharedBehaviour(t, createMemoryCounterStore()))
+t.test('memory: windows expire in real time', (t) => {
+  const clock = testClock()
+  return sharedBehaviour(t, createMemoryCounterStore(clock.now), async (ms) => { clock.advance(ms) })
+})
 
 t.test('redis: the same behaviour, shared through Redis', { skip: realRedisUrl === undefined && 'TEST_REDIS_URL is not set' }, async (t) => {
   const prefix = `${uniqueName('counter')}:`
@@ -62,7 +66,7 @@ t.test('redis: the same behaviour, shared through Redis', { skip: realRedisUrl =
     redis.disconnect()
   })
   const store = createRedisCounterStore(redis)
-  await sharedBehaviour(t, store)
+  await sharedBehaviour(t, store, (ms) => sleep(ms))
   t.ok(await redis.ttl('x') > 0, 'a counter never lives without a window')
   await Promise.all(Array.from({ length: 20 }, () => store.hit('race', 60)))
   t.equal((await store.hit('race', 60)).count, 21, 'concurrent hits are all counted')

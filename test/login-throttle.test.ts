@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises'
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { App } from '../src/app.js'
 import { createLoginThrottle, normalizeLogin } from '../src/services/login-throttle.js'
 import type { CounterStore } from '../src/stores/counter-store.js'
-import { bearer, build, registerUser, TEST_PASSWORD } from './helpers/app.js'
+import { bearer, build, registerUser, TEST_PASSWORD, testClock } from './helpers/app.js'
 
 const WRONG = 'not the password at all'
 
@@ -106,11 +105,13 @@ t.test('failed-login throttling', async (t) => {
 })
 
 t.test('the throttle lifts when the window ends', async (t) => {
-  const app = await build(t, { LOGIN_THROTTLE_MAX: '1', LOGIN_THROTTLE_WINDOW: '1' })
+  // In-process counters, so that the window ends when the test's clock says so (Redis expiry is in counter-store.test.ts).
+  const clock = testClock()
+  const app = await build(t, { LOGIN_THROTTLE_MAX: '1', LOGIN_THROTTLE_WINDOW: '1', REDIS_URL: '' }, { clock })
   const user = await registerUser(app)
   t.equal((await login(app, user.username, WRONG)).statusCode, 401)
   assertThrottled(t, await login(app, user.username, TEST_PASSWORD), 1)
-  await sleep(1100)
+  clock.advance(1100)
   t.equal((await login(app, user.username, TEST_PASSWORD)).statusCode, 200)
 })
 

@@ -11,7 +11,7 @@ const message = {
 
 t.test('SMTP_URL set: the message goes through SMTP with both bodies and MAIL_FROM', async (t) => {
   const smtp = await startSmtpServer(t)
-  const mailer = createMailer({ SMTP_URL: smtp.url, MAIL_FROM: 'Auth <no-reply@auth.test>', NODE_ENV: 'test' }, { info: () => t.fail('nothing is logged') })
+  const mailer = createMailer({ SMTP_URL: smtp.url, MAIL_FROM: 'Auth <no-reply@auth.test>', LOG_MAIL_BODIES: true }, { info: () => t.fail('nothing is logged') })
   t.teardown(() => mailer.close())
   t.equal(mailer.transport, 'smtp')
 
@@ -26,14 +26,14 @@ t.test('SMTP_URL set: the message goes through SMTP with both bodies and MAIL_FR
 })
 
 t.test('SMTP_URL set: an unreachable server rejects the send', async (t) => {
-  const mailer = createMailer({ SMTP_URL: 'smtp://127.0.0.1:1', MAIL_FROM: 'a@b.test', NODE_ENV: 'test' }, { info: () => {} })
+  const mailer = createMailer({ SMTP_URL: 'smtp://127.0.0.1:1', MAIL_FROM: 'a@b.test', LOG_MAIL_BODIES: true }, { info: () => {} })
   t.teardown(() => mailer.close())
   await t.rejects(mailer.send(message))
 })
 
 t.test('no SMTP_URL: the message is logged, without its body in production', async (t) => {
   const logged: object[] = []
-  const dev = createMailer({ MAIL_FROM: 'a@b.test', NODE_ENV: 'development' }, { info: (details) => logged.push(details) })
+  const dev = createMailer({ MAIL_FROM: 'a@b.test', LOG_MAIL_BODIES: true }, { info: (details) => logged.push(details) })
   t.equal(dev.transport, 'log')
   await dev.send(message)
   t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject, text: message.text } })
@@ -41,7 +41,7 @@ t.test('no SMTP_URL: the message is logged, without its body in production', asy
   await dev.send({ ...message, headers: { 'X-Auth-Mail': 'new-sign-in' } })
   t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject, kind: 'new-sign-in', text: message.text } })
 
-  const prod = createMailer({ MAIL_FROM: 'a@b.test', NODE_ENV: 'production' }, { info: (details) => logged.push(details) })
+  const prod = createMailer({ MAIL_FROM: 'a@b.test', LOG_MAIL_BODIES: false }, { info: (details) => logged.push(details) })
   await prod.send(message)
   t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject } })
   dev.close()

@@ -2,7 +2,7 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { App } from '../src/app.js'
 import { hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, realDatabaseUrl, registerUser, type SessionBody } from './helpers/app.js'
+import { bearer, build, realDatabaseUrl, registerUser, testClock, type SessionBody } from './helpers/app.js'
 import { decodeJwt } from './helpers/jwt-forge.js'
 
 const refresh = (app: App, token: string | undefined) =>
@@ -171,9 +171,10 @@ t.test(`racing refreshes without a grace period stay 200 or 401, never 500 (${ra
 })
 
 t.test('refresh tokens expire: REFRESH_TOKEN_TTL, capped by SESSION_MAX_AGE', async (t) => {
+  const clock = testClock()
   const [short, capped] = await Promise.all([
-    build(t, { REFRESH_TOKEN_TTL: '1' }),
-    build(t, { SESSION_MAX_AGE: '1' })
+    build(t, { REFRESH_TOKEN_TTL: '1' }, { clock }),
+    build(t, { SESSION_MAX_AGE: '1' }, { clock })
   ])
   const a = (await registerUser(short)).session
   const b = (await registerUser(capped)).session
@@ -185,7 +186,7 @@ t.test('refresh tokens expire: REFRESH_TOKEN_TTL, capped by SESSION_MAX_AGE', as
   t.equal(slid.statusCode, 200)
   const slidSession = slid.json<SessionBody>()
 
-  await sleep(1200)
+  clock.advance(1200)
   for (const [app, token, name] of [[short, slidSession.refresh_token, 'sliding expiry'], [capped, b.refresh_token, 'session max age']] as const) {
     const res = await refresh(app, token)
     t.equal(res.statusCode, 401, name)

@@ -2,26 +2,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
-import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { perMinute } from '../../plugins/rate-limit.js'
-import { authBodyLimit } from '../../plugins/security.js'
+import { originOf } from '../../plugins/auth.js'
+import { authBodyLimit, BEARER_OR_NONE, LOGIN_LIMIT_GROUP, noContent, perMinute } from '../route-options.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
-
-/** Password logins through `/login` and `/token` share one per-IP budget. */
-export const LOGIN_LIMIT_GROUP = 'login'
-
-export function originOf (request: FastifyRequest): SessionOrigin {
-  return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
-}
 
 // These bodies are all optional: a call with no body at all is validated as `{}`.
 async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
   request.body ??= {}
 }
-
-const bearer = [{ bearerAuth: [] }]
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -93,9 +83,9 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'logout',
       summary: 'End this session, every session, or every other session',
       description: 'Authenticated by the access token, or, without one, by the refresh token (body or cookie).',
-      security: [...bearer, {}],
+      security: BEARER_OR_NONE,
       body: LogoutBody,
-      response: { 204: { type: 'null', description: 'Logged out' }, ...problems(401, 403, 413, 415) }
+      response: { 204: noContent('Logged out'), ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const scope = request.body.scope ?? 'local'
@@ -120,7 +110,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'revoke',
       summary: 'Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error)',
       body: RefreshBody,
-      response: { 204: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...problems(403, 413, 415) }
+      response: { 204: noContent('Revoked, or nothing to revoke'), ...problems(403, 413, 415) }
     }
   }, async (request, reply) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)

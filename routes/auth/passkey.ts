@@ -4,9 +4,8 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import { Session, TransportHeaders } from '../../schemas/auth.js'
 import { EmptyBody, PasskeyLoginBody, PasskeyLoginOptions } from '../../schemas/passkeys.js'
 import { problems } from '../../schemas/problem.js'
-import { perMinute } from '../../plugins/rate-limit.js'
-import { authBodyLimit } from '../../plugins/security.js'
-import { LOGIN_LIMIT_GROUP, originOf } from './index.js'
+import { originOf } from '../../plugins/auth.js'
+import { authBodyLimit, LOGIN_LIMIT_GROUP, perMinute } from '../route-options.js'
 import { sessionReply } from './transport.js'
 
 async function defaultEmptyBody (request: { body: unknown }): Promise<void> {

@@ -2,10 +2,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Accepted, ChangePasswordBody, ForgotPasswordBody, ResetPasswordBody } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
-import { perMinute } from '../../plugins/rate-limit.js'
-import { authBodyLimit } from '../../plugins/security.js'
-import { authOf } from '../users/index.js'
-import { originOf } from './index.js'
+import { authOf, originOf } from '../../plugins/auth.js'
+import { authBodyLimit, BEARER, NO_AUTH, noContent, perMinute } from '../route-options.js'
 
 export const RESET_REQUESTED = 'If an account with this email exists, a link to reset its password is on its way.'
 
@@ -21,7 +19,7 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Mail a single-use password reset link',
       description: 'Always 202 with the same body, whether or not the account exists; the mail is sent in the background. ' +
         'The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).',
-      security: [],
+      security: NO_AUTH,
       body: ForgotPasswordBody,
       response: { 202: Accepted, ...problems(413, 415) }
     }
@@ -40,9 +38,9 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'resetPassword',
       summary: 'Set a new password with the token from the reset mail',
       description: 'Ends every session of the user; access tokens issued before answer `token_revoked`.',
-      security: [],
+      security: NO_AUTH,
       body: ResetPasswordBody,
-      response: { 204: { type: 'null', description: 'Password changed; every session ended' }, ...problems(413, 415) }
+      response: { 204: noContent('Password changed; every session ended'), ...problems(413, 415) }
     }
   }, async (request, reply) => {
     await app.accounts.resetPassword(request.body.token, request.body.new_password, originOf(request))
@@ -61,9 +59,9 @@ const signedIn: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'changePassword',
       summary: 'Change the password; every other session ends, this one stays',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       body: ChangePasswordBody,
-      response: { 204: { type: 'null', description: 'Password changed; every other session ended' }, ...problems(401, 413, 415) }
+      response: { 204: noContent('Password changed; every other session ended'), ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
     const { claims } = authOf(request)

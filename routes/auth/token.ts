@@ -10,9 +10,8 @@ import type { IssuedSession } from '../../src/services/auth.js'
 import { OAuthError, OAuthGrantRefused, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { sendProblem, toAppError } from '../../plugins/errors.js'
-import { perMinute } from '../../plugins/rate-limit.js'
-import { authBodyLimit } from '../../plugins/security.js'
-import { LOGIN_LIMIT_GROUP, originOf } from './index.js'
+import { originOf } from '../../plugins/auth.js'
+import { authBodyLimit, LOGIN_LIMIT_GROUP, perMinute } from '../route-options.js'
 
 class OAuthFailure extends Error {
   constructor (readonly kind: OAuthError['error'], description: string, readonly status = 400) {

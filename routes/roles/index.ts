@@ -1,11 +1,11 @@
 /** `/api/v1/roles`: list, create and delete roles. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { actorOf } from '../../plugins/permissions.js'
+import { actorOf } from '../../plugins/auth.js'
+import { BEARER, noContent } from '../route-options.js'
 import { problems } from '../../schemas/problem.js'
 import { CreateRoleBody, DeleteRoleQuery, Role, RoleParams } from '../../schemas/role.js'
 
-const security = [{ bearerAuth: [] }]
 const tags = ['roles']
 
 const roles: FastifyPluginAsyncTypebox = async (app) => {
@@ -18,7 +18,7 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'listRoles',
       summary: 'Every role with its permissions',
-      security,
+      security: BEARER,
       response: { 200: Type.Array(Type.Ref(Role)), ...problems(401, 403) }
     }
   }, async () => await app.roles.list())
@@ -30,7 +30,7 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'createRole',
       summary: 'Create a role',
       description: 'A role can only be given permissions the caller holds.',
-      security,
+      security: BEARER,
       body: CreateRoleBody,
       response: { 201: Type.Ref(Role), ...problems(401, 403, 409, 413, 415) }
     }
@@ -48,10 +48,10 @@ const roles: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Built-in roles cannot be deleted (409 `conflict`). A role that accounts hold is only deleted with ' +
         '`force=true`, which takes it away from them (otherwise 409 `role_in_use`): its permissions stop at once and its ' +
         'name leaves their access tokens at their next refresh. Only a caller holding every permission of the role may delete it.',
-      security,
+      security: BEARER,
       params: RoleParams,
       querystring: DeleteRoleQuery,
-      response: { 204: { type: 'null', description: 'Deleted' }, ...problems(401, 403, 404, 409) }
+      response: { 204: noContent('Deleted'), ...problems(401, 403, 404, 409) }
     }
   }, async (request, reply) => {
     const actor = actorOf(request)

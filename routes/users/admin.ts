@@ -1,14 +1,13 @@
 /** `/api/v1/users` administration: list, read, update and delete other accounts. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { actorOf } from '../../plugins/permissions.js'
-import { originOf } from '../auth/index.js'
+import { actorOf, originOf } from '../../plugins/auth.js'
+import { BEARER, noContent } from '../route-options.js'
 import { DEFAULT_PAGE_SIZE, ListUsersQuery, UpdateUserBody, UserPage } from '../../schemas/admin-users.js'
 import { IdParams } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
 import { User } from '../../schemas/user.js'
 
-const security = [{ bearerAuth: [] }]
 const tags = ['users']
 
 const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
@@ -22,7 +21,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Page through live accounts, newest first',
       description: 'Keyset pagination: pass `next_cursor` back as `cursor`. `q` matches the start of the email or the ' +
         'username, case-insensitively. Deleted accounts are not listed; deactivated ones are, with `is_active: false`.',
-      security,
+      security: BEARER,
       querystring: ListUsersQuery,
       response: { 200: UserPage, ...problems(401, 403) }
     }
@@ -38,7 +37,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'getUser',
       summary: 'One account',
       description: 'Deleted accounts are 404.',
-      security,
+      security: BEARER,
       params: IdParams,
       response: { 200: Type.Ref(User), ...problems(401, 403, 404) }
     }
@@ -55,7 +54,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
         '400) and reaches the user\'s access token at its next refresh. 403 when the account, or a role to give, holds ' +
         'permissions the caller lacks; 409 `conflict` when callers would deactivate themselves, take admin from ' +
         'themselves, or leave no active admin.',
-      security,
+      security: BEARER,
       params: IdParams,
       body: UpdateUserBody,
       response: { 200: Type.Ref(User), ...problems(401, 403, 404, 409, 413, 415) }
@@ -71,9 +70,9 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Ends every session at once; the email and the username become free again. 403 when the account ' +
         'holds permissions the caller lacks; 409 `conflict` for the caller\'s own account (use DELETE /users/me) and ' +
         'for the last active admin.',
-      security,
+      security: BEARER,
       params: IdParams,
-      response: { 204: { type: 'null', description: 'Deleted' }, ...problems(401, 403, 404, 409) }
+      response: { 204: noContent('Deleted'), ...problems(401, 403, 404, 409) }
     }
   }, async (request, reply) => {
     const actor = actorOf(request)

@@ -1,19 +1,13 @@
 /** `/api/v1/users`: the signed-in account, its profile and sessions. Every route here needs an access token. */
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
-import type { Authenticated } from '../../src/services/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { IdParams } from '../../schemas/common.js'
 import { ActiveSession, DeleteMeBody, UpdateMeBody, User } from '../../schemas/user.js'
-import { originOf } from '../auth/index.js'
+import { authOf, originOf } from '../../plugins/auth.js'
+import { BEARER, noContent } from '../route-options.js'
 import { clearRefreshCookie } from '../auth/transport.js'
-
-export function authOf (request: FastifyRequest): Authenticated {
-  if (request.auth === null) throw errors.invalidToken()
-  return request.auth
-}
 
 const users: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.authenticate)
@@ -23,7 +17,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['users'],
       operationId: 'getMe',
       summary: 'The signed-in account',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       response: { 200: User, ...problems(401) }
     }
   }, async (request) => {
@@ -40,7 +34,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Change the email and/or username',
       description: 'A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); ' +
         'a new `username` alone does not. Fields equal to the current values are no change.',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       body: UpdateMeBody,
       response: { 200: User, ...problems(401, 409, 413, 415) }
     }
@@ -56,9 +50,9 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'deleteMe',
       summary: 'Delete the account (soft delete); every session ends',
       description: 'Needs the password. The email and username can register again; this account never logs in again.',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       body: DeleteMeBody,
-      response: { 204: { type: 'null', description: 'Deleted; the refresh cookie is cleared' }, ...problems(401, 413, 415) }
+      response: { 204: noContent('Deleted; the refresh cookie is cleared'), ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
     await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password, originOf(request))
@@ -71,7 +65,7 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['users'],
       operationId: 'listMySessions',
       summary: 'The active sessions of the signed-in account, most recently used first',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       response: { 200: Type.Array(ActiveSession), ...problems(401) }
     }
   }, async (request) => {
@@ -85,9 +79,9 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'endMySession',
       summary: 'End one of your sessions (this one included)',
       description: 'A session that is not yours, or already ended, is 404.',
-      security: [{ bearerAuth: [] }],
+      security: BEARER,
       params: IdParams,
-      response: { 204: { type: 'null', description: 'Session ended' }, ...problems(401, 404) }
+      response: { 204: noContent('Session ended'), ...problems(401, 404) }
     }
   }, async (request, reply) => {
     const { claims } = authOf(request)

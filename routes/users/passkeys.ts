@@ -4,8 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { RegistrationResponseJSON } from '@simplewebauthn/server'
 import { problems } from '../../schemas/problem.js'
 import { AddPasskeyBody, CreationOptions, EmptyBody, Passkey, PasskeyParams, RenamePasskeyBody } from '../../schemas/passkeys.js'
-import { originOf } from '../auth/index.js'
-import { authOf } from './index.js'
+import { authOf, originOf } from '../../plugins/auth.js'
 
 const security = [{ bearerAuth: [] }]
 const PasskeyRef = Type.Ref(Passkey)

@@ -1,5 +1,5 @@
 /**
- * The per-email limit of `POST /auth/forgot-password` (API.md: 3 an hour): caps the mail one address
+ * The per-email limit of `POST /auth/forgot-password` (3 an hour by default): caps the mail one address
  * can be sent, whoever asks. Every address is counted, registered or not, so the answer reveals nothing.
  */
 import { createHash } from 'node:crypto'

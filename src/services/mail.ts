@@ -24,10 +24,10 @@ export interface MailLogger {
 // A stalled server must not hold a background send (and so a graceful shutdown) for nodemailer's default minutes.
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }
 
-export function createMailer (config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'NODE_ENV'>, log: MailLogger): Mailer {
+export function createMailer (config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'LOG_MAIL_BODIES'>, log: MailLogger): Mailer {
   if (config.SMTP_URL === undefined) {
-    // A logged reset link is a working credential: production logs get the envelope only.
-    const withBody = config.NODE_ENV !== 'production'
+    // A logged reset link is a working credential: without LOG_MAIL_BODIES the log gets the envelope only.
+    const withBody = config.LOG_MAIL_BODIES
     return {
       transport: 'log',
       async send ({ to, subject, text, headers }) {

@@ -39,7 +39,8 @@ export type { SessionInfo, SessionOrigin } from '../db/sessions-repository.js'
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
 type SessionSource = { newFor: string, origin: SessionOrigin, amr: readonly string[] } | { sessionId: string } | { retiring: string }
 
-export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
+export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings, clock: () => number = Date.now) {
+  const currentTime = () => new Date(clock())
   const toGrant = (row: IssuedToken, refreshToken: string): SessionGrant => {
     const { session_id: sessionId, token_expires_at: refreshExpiresAt, amr, ...user } = row
     return { sessionId, refreshToken, refreshExpiresAt, amr, user }
@@ -76,12 +77,12 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * deleted since the caller looked it up (a login racing an admin), with no row left behind.
      */
     async start (userId: string, origin: SessionOrigin, amr: readonly string[]): Promise<SessionGrant | undefined> {
-      return await issueInSession({ newFor: userId, origin, amr }, null, new Date())
+      return await issueInSession({ newFor: userId, origin, amr }, null, currentTime())
     },
 
     /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */
     async rotate (presented: string): Promise<RotationResult> {
-      const now = new Date()
+      const now = currentTime()
       const oldHash = hashOpaqueToken(presented)
       const rotated = await issueInSession({ retiring: oldHash }, oldHash, now)
       if (rotated !== undefined) return { kind: 'rotated', grant: rotated }
@@ -125,23 +126,23 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * with an unexpired refresh token (an idle session past the sliding lifetime is over). Most recent first.
      */
     async listLive (userId: string): Promise<SessionInfo[]> {
-      return await sessionsRepository.listUsableSessions(db, userId, new Date())
+      return await sessionsRepository.listUsableSessions(db, userId, currentTime())
     },
 
     /** Ends one session if it is the user's and not ended yet; false otherwise, so another user's id looks unknown. */
     async revokeOwn (userId: string, sessionId: string): Promise<boolean> {
       const stored = await sessionsRepository.findUnrevokedSessionOf(db, userId, sessionId)
       if (stored === undefined) return false
-      await revoke(userId, [stored], new Date())
+      await revoke(userId, [stored], currentTime())
       return true
     },
 
     /** Ends sessions of one user. */
-    revoke: (userId: string, sessionIds: string[]) => revoke(userId, sessionIds, new Date()),
+    revoke: (userId: string, sessionIds: string[]) => revoke(userId, sessionIds, currentTime()),
 
     /** Ends every live session of the user, optionally sparing one. */
     async revokeAllOf (userId: string, except?: string): Promise<string[]> {
-      const now = new Date()
+      const now = currentTime()
       const ids = (await liveSessionIds(userId, now)).filter((id) => id !== except)
       await revoke(userId, ids, now)
       return ids

@@ -8,6 +8,7 @@ import type { Test } from 'tap'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.js'
+import type { Clock } from '../../src/clock.js'
 import { loadConfig } from '../../src/config.js'
 import { restoredPglite } from './pglite-template.js'
 
@@ -95,10 +96,23 @@ export async function testEnv (t: Test, overrides: Record<string, string> = {}):
   return { ...env, ...overrides }
 }
 
-export async function build (t: Test, overrides: Record<string, string> = {}): Promise<App> {
+/** A clock a test moves by hand, for the time rules of an app (`build(t, env, { clock })`) or a store. */
+export function testClock (start = Date.now()) {
+  let now = start
+  return {
+    now: () => now,
+    advance: (ms: number) => { now += ms }
+  }
+}
+
+export interface TestBuildOptions {
+  clock?: Clock
+}
+
+export async function build (t: Test, overrides: Record<string, string> = {}, options: TestBuildOptions = {}): Promise<App> {
   const env = await testEnv(t, overrides)
   const database = env.DATABASE_URL === 'memory://' ? await restoredPglite() : undefined
-  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }) })
+  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }), ...(options.clock === undefined ? {} : { clock: options.clock }) })
   t.teardown(() => app.close())
   await app.ready()
   return app

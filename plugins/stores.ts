@@ -30,11 +30,12 @@ export default fp(async (app) => {
   const client = createRedisClient(app.config, { lazyConnect: true })
   if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
-    const store = createMemoryRevocationStore()
+    const now = () => app.clock.now()
+    const store = createMemoryRevocationStore(now)
     app.addHook('onClose', () => store.close())
     app.decorate('revocations', store)
-    app.decorate('counters', createMemoryCounterStore())
-    app.decorate('ephemeral', createMemoryEphemeralStore())
+    app.decorate('counters', createMemoryCounterStore(now))
+    app.decorate('ephemeral', createMemoryEphemeralStore(now))
     return
   }
   // Connected here, under the start-up deadline, with the error listener already attached: an
@@ -79,4 +80,4 @@ export default fp(async (app) => {
   app.decorate('revocations', traced(tracer, 'redis', revocations, ['check', 'revokeSessions', 'revokeUserTokensBefore', 'bumpUserVersion', 'claimUserVersion', 'ping']))
   app.decorate('counters', traced(tracer, 'redis', counters, ['hit', 'reset']))
   app.decorate('ephemeral', traced(tracer, 'redis', ephemeral, ['put', 'take', 'peek', 'delete']))
-}, { name: 'store', dependencies: ['config', 'tracing'] })
+}, { name: 'stores', dependencies: ['config', 'clock', 'tracing'] })

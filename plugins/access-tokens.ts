@@ -65,4 +65,4 @@ export default fp<TokensPluginOptions>(async (app, options) => {
     { sign: (claims: AccessClaims) => ring.sign(claims), verify: (token: string) => ring.verify(token) },
     { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL }
   ))
-}, { name: 'tokens', dependencies: ['config', 'db', 'secret-box'] })
+}, { name: 'access-tokens', dependencies: ['config', 'db', 'secret-box'] })
