@@ -26,8 +26,10 @@ import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import passwordRoutes from '../routes/auth/password.js'
+import mfaVerifyRoute from '../routes/auth/mfa.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
+import mfaRoutes from '../routes/users/mfa.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -116,8 +118,10 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(mfaVerifyRoute, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
+      await api.register(mfaRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })
     }, { prefix: '/api/v1' })
   } catch (err) {

@@ -286,8 +286,31 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password; every other session ends, this one stays */
+        /**
+         * Change the password; every other session ends, this one stays
+         * @description With MFA on, also needs `mfa_code` (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong).
+         */
         post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a login with the second factor
+         * @description `mfa_token` from the `mfa_required` answer, with a TOTP `code` or a `recovery_code`. 401 `invalid_mfa_code` for a wrong, reused or expired code; after 5 wrong codes, or once used, the token is `invalid_mfa_token`: log in again.
+         */
+        post: operations["verifyMfa"];
         delete?: never;
         options?: never;
         head?: never;
@@ -307,14 +330,14 @@ export interface paths {
         post?: never;
         /**
          * Delete the account (soft delete); every session ends
-         * @description Needs the password. The email and username can register again; this account never logs in again.
+         * @description Needs the password, and `mfa_code` with MFA on. The email and username can register again; this account never logs in again.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change the email and/or username
-         * @description A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); a new `username` alone does not. Fields equal to the current values are no change.
+         * @description A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); with MFA on, also `mfa_code`. A new `username` alone needs neither. Fields equal to the current values are no change.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -410,6 +433,109 @@ export interface paths {
          *     Requires the permission `users:write`.
          */
         patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove every second factor of an account (a lost phone)
+         * @description Ends every session of the user at once and mails `mfa-changed`; the next login needs the password alone. 403 when the account holds permissions the caller lacks; an account without factors is no error.
+         *
+         *     Requires the permission `users:write`.
+         */
+        delete: operations["resetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The second factors of the signed-in account */
+        get: operations["getMyMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a TOTP enrollment: a new secret, pending for 10 minutes
+         * @description Needs the password. Show `otpauth_uri` as a QR code (and `secret` for typing in), then confirm with a code. Starting again replaces a pending enrollment; 409 `conflict` while TOTP is on.
+         */
+        post: operations["startTotpEnrollment"];
+        /**
+         * Turn TOTP off; every recovery code goes with it
+         * @description Needs the password and, while TOTP is on, `mfa_code`. Also discards a pending enrollment.
+         */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn TOTP on with a code from the app; answers 10 recovery codes, shown once
+         * @description 401 `invalid_mfa_code` for a wrong code; 404 when no enrollment is pending (none, or over 10 minutes old).
+         */
+        post: operations["confirmTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes; the old ones stop working
+         * @description Needs the password and `mfa_code`; 409 `conflict` while TOTP is off.
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/roles": {
@@ -508,6 +634,8 @@ export interface components {
             email_verified: boolean;
             /** @description An address the owner asked to change to; it becomes `email` once verified */
             pending_email: string | (never | null);
+            /** @description A confirmed TOTP factor is active: logins need a second factor */
+            mfa_enabled: boolean;
             /**
              * Format: date-time
              * @description ISO 8601, UTC
@@ -1592,6 +1720,8 @@ export interface operations {
                     current_password: string;
                     /** @description 8-128 characters after Unicode NFKC normalization */
                     new_password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
@@ -1602,6 +1732,106 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `mfa_token` from `mfa_required`, and exactly one of `code` or `recovery_code` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    mfa_token: string;
+                    /** @description A TOTP code */
+                    code?: string;
+                    /** @description An unused recovery code */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
+                        access_token: string;
+                        /** @enum {string} */
+                        token_type: "bearer";
+                        /** @description Seconds until the access token expires */
+                        expires_in: number;
+                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
+                        refresh_token?: string;
+                        /** @description Seconds until the refresh token expires (sliding) */
+                        refresh_expires_in: number;
+                        user: components["schemas"]["User"];
+                    };
+                };
             };
             /** @description Problem details */
             400: {
@@ -1697,6 +1927,8 @@ export interface operations {
                         email_verified: boolean;
                         /** @description An address the owner asked to change to; it becomes `email` once verified */
                         pending_email: string | (never | null);
+                        /** @description A confirmed TOTP factor is active: logins need a second factor */
+                        mfa_enabled: boolean;
                         /**
                          * Format: date-time
                          * @description ISO 8601, UTC
@@ -1760,6 +1992,8 @@ export interface operations {
                 "application/json": {
                     /** @description The current password, to confirm */
                     password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
@@ -1850,6 +2084,8 @@ export interface operations {
                     username?: string;
                     /** @description Required when `email` changes; checked whenever given */
                     current_password?: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
@@ -1883,6 +2119,8 @@ export interface operations {
                         email_verified: boolean;
                         /** @description An address the owner asked to change to; it becomes `email` once verified */
                         pending_email: string | (never | null);
+                        /** @description A confirmed TOTP factor is active: logins need a second factor */
+                        mfa_enabled: boolean;
                         /**
                          * Format: date-time
                          * @description ISO 8601, UTC
@@ -2403,6 +2641,517 @@ export interface operations {
             };
             /** @description Problem details */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every second factor removed; every session ended */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A confirmed TOTP factor is active (MFA is on) */
+                        totp: boolean;
+                        /** @description Registered passkeys */
+                        passkeys: number;
+                        /** @description Unused recovery codes */
+                        recovery_codes_left: number;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Base32 (SHA-1, 6 digits, 30 s), for typing into an authenticator app; shown this once */
+                        secret: string;
+                        /** @description `otpauth://totp/…` to show as a QR code; issuer = the service, label = the email */
+                        otpauth_uri: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description TOTP is off */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The 6-digit code the authenticator app shows now */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 10 single-use codes, shown this once: the user keeps them somewhere safe */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 10 single-use codes, shown this once: the user keeps them somewhere safe */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -9,6 +9,7 @@ import pg from 'pg'
 import { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
+import type { Clock } from '../../plugins/clock.js'
 import { restoredPglite } from './pglite-template.js'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!'
@@ -95,10 +96,11 @@ export async function testEnv (t: Test, overrides: Record<string, string> = {}):
   return { ...env, ...overrides }
 }
 
-export async function build (t: Test, overrides: Record<string, string> = {}): Promise<App> {
+/** `options.clock`: the time the app judges TOTP steps and mfa_token lifetimes by, for tests that move it. */
+export async function build (t: Test, overrides: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<App> {
   const env = await testEnv(t, overrides)
   const database = env.DATABASE_URL === 'memory://' ? await restoredPglite() : undefined
-  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }) })
+  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }), ...options })
   t.teardown(() => app.close())
   await app.ready()
   return app
@@ -110,7 +112,7 @@ export interface SessionBody {
   expires_in: number
   refresh_token?: string
   refresh_expires_in: number
-  user: { id: string, email: string, username: string, roles: string[], is_active: boolean, email_verified: boolean, pending_email: string | null, created_at: string, updated_at: string }
+  user: { id: string, email: string, username: string, roles: string[], is_active: boolean, email_verified: boolean, pending_email: string | null, mfa_enabled: boolean, created_at: string, updated_at: string }
 }
 
 let counter = 0
