@@ -16,6 +16,8 @@ export default fp(async (app) => {
     counters: app.counters,
     ephemeral: app.ephemeral,
     clock: app.clock,
+    secretBox: app.secretBox,
+    notifier: app.notifier,
     mailer: app.mailer,
     background: app.background,
     accessTokens: app.accessTokens,
@@ -25,4 +27,4 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: a role reload finishes before the database closes.
   app.addHook('onClose', idle)
   for (const [name, service] of Object.entries(services)) app.decorate<unknown>(name, service)
-}, { name: 'services', dependencies: ['config', 'clock', 'db', 'stores', 'access-tokens', 'mail', 'tracing'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'stores', 'secret-box', 'access-tokens', 'mail', 'tracing'] })

@@ -31,6 +31,7 @@ export default fp<{ version: string }>(async (app, { version }) => {
       tags: [
         { name: 'auth', description: 'Tokens and sessions' },
         { name: 'users', description: 'Accounts' },
+        { name: 'mfa', description: 'Second factors: TOTP, recovery codes, the login step' },
         { name: 'roles', description: 'Roles and their permissions' },
         { name: 'passkeys', description: 'Passkeys (WebAuthn): adding them, and signing in with them' },
         { name: 'health', description: 'Probes' },

@@ -1,6 +1,7 @@
 /** Request and response contracts of `/api/v1/auth`. */
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, OpaqueToken, Password, StringEnum, Username } from './common.js'
+import { MfaCode } from './mfa.js'
 import { User } from './user.js'
 
 export const Session = Type.Object({
@@ -98,6 +99,7 @@ export type ResetPasswordBody = Static<typeof ResetPasswordBody>
 
 export const ChangePasswordBody = Type.Object({
   current_password: Password,
-  new_password: Password
+  new_password: Password,
+  mfa_code: Type.Optional(MfaCode)
 }, { additionalProperties: false })
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>

@@ -1,6 +1,7 @@
 /** The public view of an account: never a hash, never a token. */
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, Timestamp, Username, Uuid } from './common.js'
+import { MfaCode } from './mfa.js'
 
 export const User = Type.Object({
   id: Uuid,
@@ -10,6 +11,7 @@ export const User = Type.Object({
   is_active: Type.Boolean(),
   email_verified: Type.Boolean({ description: 'The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it)' }),
   pending_email: Type.Union([Email, Type.Null()], { description: 'An address the owner asked to change to; it becomes `email` once verified' }),
+  mfa_enabled: Type.Boolean({ description: 'A confirmed TOTP factor is active: logins need a second factor' }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { $id: 'User' })
@@ -18,12 +20,14 @@ export type User = Static<typeof User>
 export const UpdateMeBody = Type.Object({
   email: Type.Optional(Email),
   username: Type.Optional(Username),
-  current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Required when `email` changes; checked whenever given' }))
+  current_password: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Required when `email` changes; checked whenever given' })),
+  mfa_code: Type.Optional(MfaCode)
 }, { additionalProperties: false })
 export type UpdateMeBody = Static<typeof UpdateMeBody>
 
 export const DeleteMeBody = Type.Object({
-  password: Type.String({ minLength: 1, maxLength: 512, description: 'The current password, to confirm' })
+  password: Type.String({ minLength: 1, maxLength: 512, description: 'The current password, to confirm' }),
+  mfa_code: Type.Optional(MfaCode)
 }, { additionalProperties: false })
 export type DeleteMeBody = Static<typeof DeleteMeBody>
 

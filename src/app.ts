@@ -30,9 +30,11 @@ import tokenRoute from '../routes/auth/token.js'
 import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import passkeyRoutes from '../routes/auth/passkey.js'
+import mfaVerifyRoute from '../routes/auth/mfa.js'
 import userRoutes from '../routes/users/index.js'
 import userPasskeyRoutes from '../routes/users/passkeys.js'
 import adminUserRoutes from '../routes/users/admin.js'
+import mfaRoutes from '../routes/users/mfa.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -130,9 +132,11 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
       await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(passkeyRoutes, { prefix: '/auth' })
+      await api.register(mfaVerifyRoute, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(userPasskeyRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
+      await api.register(mfaRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })
     }, { prefix: '/api/v1' })
   } catch (err) {

@@ -35,6 +35,10 @@ import { createMfaRepository } from './db/mfa-repository.js'
 import { createMfaTokens } from './services/mfa-tokens.js'
 import { createSecondFactors } from './services/second-factors.js'
 import { createSignIn } from './services/sign-in.js'
+import { createMfaServices } from './services/mfa.js'
+import type { FactorChange } from './services/mfa-enrollment.js'
+import { productName, type Notifier } from './services/notifier.js'
+import type { SecretBox } from './services/secret-box.js'
 import type { CounterStore } from './stores/counter-store.js'
 import type { EphemeralStore } from './stores/ephemeral-store.js'
 import type { RevocationStore } from './stores/revocation-store.js'
@@ -57,6 +61,10 @@ export interface ServiceDeps {
   ephemeral: EphemeralStore
   /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock when absent. */
   clock?: Clock | undefined
+  /** Seals TOTP secrets at rest. */
+  secretBox: SecretBox
+  /** Mails the notices (`mfa-changed`); the command line sends none. */
+  notifier?: Notifier | undefined
   mailer: Mailer
   /** Work off the caller's path (mail, audit rows); its owner drains it before closing the database. */
   background: BackgroundTasks
@@ -69,6 +77,9 @@ export interface ServiceDeps {
 /** API.md: an `mfa_token` lives 5 minutes and survives 5 wrong codes. */
 const MFA_TOKEN_TTL_SECONDS = 300
 const MFA_TOKEN_MAX_ATTEMPTS = 5
+
+const FACTOR_NAMES: Record<FactorChange, string> = { enabled: 'Authenticator app', disabled: 'Authenticator app', recovery_codes: 'Recovery codes' }
+const FACTOR_ACTIONS = { enabled: 'added', disabled: 'removed', recovery_codes: 'regenerated' } as const
 
 export async function createServices (config: Config, deps: ServiceDeps) {
   const { db, revocations, counters, ephemeral, mailer, background, accessTokens, logger, tracer } = deps
@@ -116,6 +127,25 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   /** Confirms a signed-in user's password before a sensitive change; wrong ones count as failed logins. */
   const passwordRecheck = createPasswordRecheck(passwords, throttle)
   const authService = createAuthService({ users, sessions, signIn, revocations, hasher: passwords, accessTokens, passwordPolicy, audit, throttle })
+  const mfa = createMfaServices({
+    db,
+    repository: mfaRepository,
+    users,
+    hasher: passwords,
+    secretBox: deps.secretBox,
+    clock,
+    throttle,
+    audit,
+    mfaTokens,
+    signIn,
+    // The issuer an authenticator app lists the account under: the product name the mails use too.
+    serviceName: productName(config.MAIL_FROM, config.APP_URL),
+    async onFactorsChanged (account, change, origin) {
+      // GET /users/me shows `mfa_enabled`: cached copies of the user go stale.
+      await users.changed(account.id)
+      deps.notifier?.send('mfa-changed', account, { action: FACTOR_ACTIONS[change], factor: FACTOR_NAMES[change], origin })
+    }
+  })
   const forgotPasswordLimiter = createForgotPasswordLimiter(counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
     (err) => logger.error({ err }, 'forgot-password limit store unavailable: request let through'))
@@ -131,6 +161,7 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     mailer,
     background,
     audit,
+    stepUp: (account, mfaCode, origin) => mfa.secondFactor.requireStepUp(account, mfaCode, origin),
     settings: { resetTokenTtlSeconds: config.RESET_TOKEN_TTL, appUrl: config.APP_URL, revocationTtlSeconds: revocationTtl }
   })
   const adminUsers = createAdminUserService({ db, users, sessions, revocations, revocationTtlSeconds: revocationTtl })
@@ -163,6 +194,10 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     mfaTokens,
     secondFactors,
     signIn,
+    /** Checks a TOTP or recovery code; `requireStepUp` guards the sensitive changes of an account with MFA on. */
+    secondFactor: mfa.secondFactor,
+    mfaEnrollment: mfa.enrollment,
+    mfaLogin: mfa.login,
     /** Lets a role reload in flight finish; call before closing `deps`. */
     async idle (): Promise<void> {
       await roles.idle()

@@ -9,7 +9,7 @@ const origin = { userAgent: 'test', ip: '192.0.2.1' }
 async function markMfaOn (t: Test, app: App, userId: string): Promise<void> {
   const now = new Date()
   await app.mfaRepository.putPendingTotp(userId, 'sealed-secret-stand-in', now)
-  t.ok(await app.mfaRepository.confirmTotp(userId, 1, new Date(now.getTime() - 1000), now), 'factor confirmed')
+  t.ok(await app.mfaRepository.confirmTotp(userId, 'sealed-secret-stand-in', 1, new Date(now.getTime() - 1000), now), 'factor confirmed')
 }
 
 const login = (app: App, payload: object) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload })

@@ -59,13 +59,15 @@ const signedIn: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'changePassword',
       summary: 'Change the password; every other session ends, this one stays',
+      description: 'With MFA on, also needs `mfa_code` (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong).',
       security: BEARER,
       body: ChangePasswordBody,
       response: { 204: noContent('Password changed; every other session ended'), ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
     const { claims } = authOf(request)
-    await app.accounts.changePassword(claims.sub, claims.sid, request.body.current_password, request.body.new_password, originOf(request))
+    const { current_password: current, new_password: next, mfa_code: mfaCode } = request.body
+    await app.accounts.changePassword(claims.sub, claims.sid, current, next, mfaCode, originOf(request))
     return reply.code(204).send()
   })
 }

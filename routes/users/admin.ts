@@ -80,6 +80,29 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
     app.audit.record({ type: 'account_deleted', userId: request.params.id, details: { deleted_by: actor.id } }, originOf(request))
     return reply.code(204).send()
   })
+
+  app.delete('/:id/mfa', {
+    onRequest: [app.authenticate, app.requirePermission('users:write')],
+    schema: {
+      tags: ['users', 'mfa'],
+      operationId: 'resetUserMfa',
+      summary: 'Remove every second factor of an account (a lost phone)',
+      description: 'Ends every session of the user at once and mails `mfa-changed`; the next login needs the password alone. ' +
+        '403 when the account holds permissions the caller lacks; an account without factors is no error.',
+      security: BEARER,
+      params: IdParams,
+      response: { 204: { type: 'null', description: 'Every second factor removed; every session ended' }, ...problems(401, 403, 404) }
+    }
+  }, async (request, reply) => {
+    const actor = actorOf(request)
+    const id = request.params.id
+    const origin = originOf(request)
+    const removed = await service.resetSecondFactors(id, actor, (trx) => app.mfaRepository.removeAll(id, trx))
+    app.audit.record({ type: 'mfa_reset_by_admin', userId: id, details: { reset_by: actor.id } }, origin)
+    const account = removed ? await app.users.findCredentials(id) : undefined
+    if (account !== undefined) app.notifier.send('mfa-changed', account, { action: 'removed', factor: 'All second factors', origin })
+    return reply.code(204).send()
+  })
 }
 
 export default adminUsers

@@ -33,15 +33,15 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'updateMe',
       summary: 'Change the email and/or username',
       description: 'A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); ' +
-        'a new `username` alone does not. Fields equal to the current values are no change.',
+        'with MFA on, also `mfa_code`. A new `username` alone needs neither. Fields equal to the current values are no change.',
       security: BEARER,
       body: UpdateMeBody,
       response: { 200: User, ...problems(401, 409, 413, 415) }
     }
   }, async (request) => {
     const { claims } = authOf(request)
-    const { email, username, current_password: currentPassword } = request.body
-    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword }, originOf(request))
+    const { email, username, current_password: currentPassword, mfa_code: mfaCode } = request.body
+    return await app.accounts.updateProfile(claims.sub, { email, username, currentPassword, mfaCode }, originOf(request))
   })
 
   app.delete('/me', {
@@ -49,13 +49,13 @@ const users: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['users'],
       operationId: 'deleteMe',
       summary: 'Delete the account (soft delete); every session ends',
-      description: 'Needs the password. The email and username can register again; this account never logs in again.',
+      description: 'Needs the password, and `mfa_code` with MFA on. The email and username can register again; this account never logs in again.',
       security: BEARER,
       body: DeleteMeBody,
       response: { 204: noContent('Deleted; the refresh cookie is cleared'), ...problems(401, 413, 415) }
     }
   }, async (request, reply) => {
-    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password, originOf(request))
+    await app.accounts.deleteAccount(authOf(request).claims.sub, request.body.password, request.body.mfa_code, originOf(request))
     clearRefreshCookie(reply, app.config)
     return reply.code(204).send()
   })

@@ -10,6 +10,7 @@ import { DependencyError, errors } from '../errors.js'
 import { OpenError, openMigratedDatabase, type Output } from './open-database.js'
 import { createBackgroundTasks } from '../services/background.js'
 import { createMailer } from '../services/mail.js'
+import type { SecretBox } from '../services/secret-box.js'
 import type { AccessTokens } from '../services/tokens.js'
 import { createMemoryCounterStore } from '../stores/memory-counter-store.js'
 import { createMemoryEphemeralStore } from '../stores/memory-ephemeral-store.js'
@@ -44,6 +45,12 @@ async function openStores (config: Config) {
     throw new OpenError(`cannot reach Redis (${String(lastError ?? err)}); nothing was changed.`, { cause: new DependencyError('redis', lastError ?? err) })
   }
   return { revocations: createRedisRevocationStore(redis), counters: createRedisCounterStore(redis), close: async () => { redis.disconnect() } }
+}
+
+// The command line turns no second factor on, so it holds no key to seal TOTP secrets with.
+const noSecretBox: SecretBox = {
+  seal () { throw new Error('the command line seals no secrets') },
+  open () { throw new Error('the command line opens no secrets') }
 }
 
 // The command line signs in nobody, so it holds no signing key.
@@ -86,6 +93,7 @@ export async function openCliRuntime (config: Config, out: Output): Promise<CliR
       counters: stores.counters,
       // Nobody signs in here and no passkey ceremony runs: an in-process store is enough.
       ephemeral: createMemoryEphemeralStore(),
+      secretBox: noSecretBox,
       mailer,
       background,
       accessTokens: noAccessTokens,

@@ -39,11 +39,15 @@ export function createMfaRepository (db: Kysely<Database>) {
       return row !== undefined
     },
 
-    /** Activates a pending enrollment started after `pendingSince`, recording the step of the code that confirmed it. */
-    async confirmTotp (userId: string, step: number, pendingSince: Date, now: Date, executor: Executor = db): Promise<boolean> {
+    /**
+     * Activates the pending enrollment of this sealed secret (not one restarted since the code was
+     * checked) if it started after `pendingSince`, recording the step of the code that confirmed it.
+     */
+    async confirmTotp (userId: string, secretSealed: string, step: number, pendingSince: Date, now: Date, executor: Executor = db): Promise<boolean> {
       const row = await executor.updateTable('mfa_totp')
         .set({ confirmed_at: now, last_used_step: step })
         .where('user_id', '=', userId)
+        .where('secret_sealed', '=', secretSealed)
         .where('confirmed_at', 'is', null)
         .where('created_at', '>', pendingSince)
         .returning('user_id')

@@ -8,15 +8,20 @@ export const PUBLIC_USER_COLUMNS = [
   'users.id', 'users.email', 'users.username', 'users.is_active', 'users.email_verified', 'users.pending_email', 'users.created_at', 'users.updated_at'
 ] as const
 
-export type PublicUser = Pick<UserRow, 'id' | 'email' | 'username' | 'is_active' | 'email_verified' | 'pending_email' | 'created_at' | 'updated_at'> & { roles: string[] }
+export type PublicUser = Pick<UserRow, 'id' | 'email' | 'username' | 'is_active' | 'email_verified' | 'pending_email' | 'created_at' | 'updated_at'> & { roles: string[], mfa_enabled: boolean }
 
 /** The account's role names, sorted, as a column of a query over `users`. */
 export function rolesOf (userIdColumn: 'users.id') {
   return sql<string[]>`array(select ur.role_name from user_roles ur where ur.user_id = ${sql.ref(userIdColumn)} order by ur.role_name)`
 }
 
-/** The public columns with the roles: what a query answers a `PublicUser` with. */
-export const publicUserSelection = [...PUBLIC_USER_COLUMNS, rolesOf('users.id').as('roles')] as const
+/** Whether the account has a confirmed TOTP factor, as a column of a query over `users`. */
+export function mfaEnabledOf (userIdColumn: 'users.id') {
+  return sql<boolean>`exists(select 1 from mfa_totp m where m.user_id = ${sql.ref(userIdColumn)} and m.confirmed_at is not null)`
+}
+
+/** The public columns with the roles and the MFA flag: what a query answers a `PublicUser` with. */
+export const publicUserSelection = [...PUBLIC_USER_COLUMNS, rolesOf('users.id').as('roles'), mfaEnabledOf('users.id').as('mfa_enabled')] as const
 
 /** Postgres unique violations name the index, which says which field collided. */
 function uniquenessError (err: unknown): Error | undefined {
@@ -64,7 +69,8 @@ export async function insertUser (db: Kysely<Database>, input: { email: string, 
       .returning(PUBLIC_USER_COLUMNS)
       .executeTakeFirstOrThrow()
     await trx.insertInto('user_roles').values({ user_id: user.id, role_name: role }).execute()
-    return { ...user, roles: [role] }
+    // A new account has no second factor yet.
+    return { ...user, roles: [role], mfa_enabled: false }
   }))
 }
 

@@ -34,6 +34,8 @@ export interface AccountServiceDeps {
   mailer: Mailer
   background: BackgroundTasks
   audit: AuditLog
+  /** With MFA on, a sensitive change also needs `mfa_code`: 400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong. */
+  stepUp: (account: { id: string, email: string, username: string }, mfaCode: string | undefined, origin: SessionOrigin) => Promise<void>
   settings: AccountSettings
 }
 
@@ -71,9 +73,10 @@ export interface ProfileChanges {
   email?: string
   username?: string
   currentPassword?: string
+  mfaCode?: string
 }
 
-export function createAccountService ({ db, users, sessions, revocations, hasher, recheck, policy, mailer, background, audit, settings }: AccountServiceDeps) {
+export function createAccountService ({ db, users, sessions, revocations, hasher, recheck, policy, mailer, background, audit, stepUp, settings }: AccountServiceDeps) {
   /**
    * Ends the user's sessions around a credential change. Before it, so that a store outage
    * fails the request while nothing has changed yet; after it, for any session started with
@@ -145,10 +148,11 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       audit.record({ type: 'password_reset_completed', userId: found.id }, origin)
     },
 
-    /** Needs the current password; ends every other session and keeps the caller's. */
-    async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string, origin: SessionOrigin): Promise<void> {
+    /** Needs the current password (and the second factor, with MFA on); ends every other session and keeps the caller's. */
+    async changePassword (userId: string, sessionId: string, currentPassword: string, newPassword: string, mfaCode: string | undefined, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
       await recheck.confirm(userId, account.password_hash, currentPassword)
+      await stepUp(account, mfaCode, origin)
       const problem = passwordProblem(newPassword, policy, account)
       if (problem !== null) throw errors.weakPassword(problem, '/new_password')
       const passwordHash = await hasher.hash(newPassword)
@@ -175,6 +179,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         throw errors.validation('Changing the email needs `current_password`.', [{ path: '/current_password', message: 'is required to change the email' }])
       }
       if (changes.currentPassword !== undefined) await recheck.confirm(userId, account.password_hash, changes.currentPassword)
+      if (fields.email !== undefined) await stepUp(account, changes.mfaCode, origin)
       const user = changed.length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
       if (user === undefined) throw errors.tokenRevoked()
       if (fields.email !== undefined) await voidResetTokens(userId, db)
@@ -185,10 +190,11 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       return user
     },
 
-    /** Soft delete after a password confirmation; every session and access token ends at once. */
-    async deleteAccount (userId: string, password: string, origin: SessionOrigin): Promise<void> {
+    /** Soft delete after a password confirmation (and the second factor, with MFA on); every session and access token ends at once. */
+    async deleteAccount (userId: string, password: string, mfaCode: string | undefined, origin: SessionOrigin): Promise<void> {
       const account = await credentialsOf(userId)
       await recheck.confirm(userId, account.password_hash, password, '/password')
+      await stepUp(account, mfaCode, origin)
       // Checked first so a refusal leaves the sessions alone, and again under the lock against a racing removal.
       await db.transaction().execute((trx) => assertNotLastAdmin(trx, userId))
       await changeCredentials(userId, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {

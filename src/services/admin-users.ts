@@ -154,6 +154,22 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
     },
 
     /**
+     * Removes every second factor of the account (a lost phone) with `removeFactors`, under the
+     * same rules as any change to it, and ends every session it has. Answers whether there was a
+     * factor to remove.
+     */
+    async resetSecondFactors (id: string, actor: Actor, removeFactors: (trx: Executor) => Promise<boolean>): Promise<boolean> {
+      const removed = await db.transaction().execute(async (trx) => {
+        const target = await lockTarget(trx, id)
+        assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
+        return await removeFactors(trx)
+      })
+      await cutOff(id)
+      await users.changed(id)
+      return removed
+    },
+
+    /**
      * For the command line: gives admin to the live account with this email, and reactivates it,
      * since the command is how an operator gets back in. Undefined when there is no such account.
      */

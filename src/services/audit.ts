@@ -14,6 +14,15 @@ export type AuthEvent =
   | { type: 'login_succeeded', userId: string, details: { session_id: string, amr: string[] } }
   /** The first factor was right; an `mfa_token` was handed out for the second. */
   | { type: 'mfa_required', userId: string, details: { methods: string[], amr: string[] } }
+  | { type: 'mfa_totp_enrollment_started', userId: string }
+  | { type: 'mfa_totp_enabled', userId: string }
+  | { type: 'mfa_totp_disabled', userId: string }
+  | { type: 'mfa_recovery_codes_regenerated', userId: string }
+  | { type: 'mfa_recovery_code_used', userId: string, details: { codes_left: number } }
+  /** A second-factor code that did not pass, at login or step-up; never the code itself. */
+  | { type: 'mfa_code_failed', userId: string, details: { kind: 'totp' | 'recovery_code' } }
+  /** An administrator removed every second factor of the account (a lost phone). */
+  | { type: 'mfa_reset_by_admin', userId: string, details: { reset_by: string } }
   /** `invalid_passkey`: userId null when the credential (or the challenge) named no live account. */
   | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' | 'invalid_passkey' } }
   | { type: 'refresh_reuse_detected', userId: string, details: { session_id: string } }
