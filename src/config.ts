@@ -1,7 +1,10 @@
 /** Every setting of the service, from one TypeBox schema, loaded with env-schema. */
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { parseEnv } from 'node:util'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
+import { gatherOidcProviders, OidcProviderSettings } from './oidc-settings.js'
 
 const Seconds = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
 const PerMinute = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
@@ -56,7 +59,15 @@ export const ConfigSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
-  RESET_TOKEN_TTL: Seconds(1800)
+  RESET_TOKEN_TTL: Seconds(1800),
+
+  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  OIDC_PROVIDERS: Type.String({ default: '' }),
+  OAUTH_REDIRECT_URIS: Type.String({ default: '' }),
+  OIDC_ALLOW_INSECURE_HTTP: Type.Boolean({ default: false }),
+  OIDC_DISCOVERY_RETRY: Type.Integer({ minimum: 0, default: 10 }),
+  /** Not an environment variable: gathered from `OIDC_PROVIDERS` and `OIDC_<NAME>_*` by `loadConfig`. */
+  oidc_providers: Type.Array(OidcProviderSettings, { default: [] })
 })
 
 export type Config = Static<typeof ConfigSchema>
@@ -71,10 +82,20 @@ export function loadConfig (env: Record<string, string | undefined>, options: Lo
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
   return envSchema<Config>({
     schema: ConfigSchema,
-    data: defined,
+    // Provider settings have names of their own (`OIDC_<NAME>_*`), so they are gathered from every source first.
+    data: { ...defined, oidc_providers: gatherOidcProviders(options.dotenv === true ? { ...dotenvFile(), ...defined } : defined) },
     env: false,
     dotenv: options.dotenv ?? false
   })
+}
+
+function dotenvFile (): Record<string, string | undefined> {
+  try {
+    return parseEnv(readFileSync('.env', 'utf8'))
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return {}
+    throw err
+  }
 }
 
 export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean)

@@ -7,7 +7,8 @@ export interface UsersTable {
   id: Generated<string>
   email: string
   username: string
-  password_hash: string
+  /** Null for an account made from a provider identity that never set a password. */
+  password_hash: string | null
   is_active: Generated<boolean>
   created_at: Generated<Date>
   updated_at: Generated<Date>
@@ -57,6 +58,15 @@ export interface PasswordResetTokensTable {
   used_at: NullableTimestamp
 }
 
+export interface IdentitiesTable {
+  id: Generated<string>
+  provider: string
+  subject: string
+  user_id: string
+  email: string | null
+  created_at: Generated<Date>
+}
+
 /** JSON written as text and read back parsed; never holds a secret. */
 export type EventDetails = Record<string, string | number | boolean | string[] | null>
 
@@ -78,6 +88,7 @@ export interface Database {
   user_roles: UserRolesTable
   password_reset_tokens: PasswordResetTokensTable
   auth_events: AuthEventsTable
+  identities: IdentitiesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -87,3 +98,4 @@ export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type IdentityRow = Selectable<IdentitiesTable>
