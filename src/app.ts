@@ -15,6 +15,7 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import identityProviders from '../plugins/identity-providers.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
@@ -22,8 +23,10 @@ import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import passwordRoutes from '../routes/auth/password.js'
+import oauthRoutes from '../routes/auth/oauth.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
+import identityRoutes from '../routes/users/identities.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -87,6 +90,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await app.register(tokens)
     await app.register(mail)
     await app.register(services)
+    await app.register(identityProviders)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)
@@ -99,8 +103,10 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(oauthRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
+      await api.register(identityRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })
     }, { prefix: '/api/v1' })
   } catch (err) {

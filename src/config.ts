@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os'
 import { parseEnv } from 'node:util'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
-import { gatherOidcProviders, OidcProviderSettings } from './oidc-settings.js'
+import { gatherOidcProviders, OidcProviderSchema } from './oidc-settings.js'
 
 const Seconds = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
 const PerMinute = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
@@ -65,9 +65,9 @@ export const ConfigSchema = Type.Object({
   OIDC_PROVIDERS: Type.String({ default: '' }),
   OAUTH_REDIRECT_URIS: Type.String({ default: '' }),
   OIDC_ALLOW_INSECURE_HTTP: Type.Boolean({ default: false }),
-  OIDC_DISCOVERY_RETRY: Type.Integer({ minimum: 0, default: 10 }),
+  OIDC_REFETCH_INTERVAL: Type.Integer({ minimum: 0, default: 5 }),
   /** Not an environment variable: gathered from `OIDC_PROVIDERS` and `OIDC_<NAME>_*` by `loadConfig`. */
-  oidc_providers: Type.Array(OidcProviderSettings, { default: [] })
+  oidc_providers: Type.Array(OidcProviderSchema, { default: [] })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -24,6 +24,14 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unavailable'
   | 'internal_error'
+  | 'invalid_redirect_uri'
+  | 'invalid_oauth_state'
+  | 'invalid_id_token'
+  | 'unknown_provider'
+  | 'account_exists'
+  | 'identity_taken'
+  | 'last_credential'
+  | 'provider_error'
 
 const TITLES: Record<ErrorCode, string> = {
   validation_failed: 'Validation failed',
@@ -48,7 +56,15 @@ const TITLES: Record<ErrorCode, string> = {
   bad_request: 'Bad request',
   rate_limited: 'Too many requests',
   unavailable: 'Service unavailable',
-  internal_error: 'Internal server error'
+  internal_error: 'Internal server error',
+  invalid_redirect_uri: 'Invalid redirect URI',
+  invalid_oauth_state: 'Invalid OAuth state',
+  invalid_id_token: 'Invalid ID token',
+  unknown_provider: 'Unknown identity provider',
+  account_exists: 'Account exists',
+  identity_taken: 'Identity already linked',
+  last_credential: 'Last way to sign in',
+  provider_error: 'Identity provider error'
 }
 
 export interface FieldError {
@@ -95,6 +111,15 @@ export const errors = {
     const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
     return new AppError(429, 'rate_limited', `${detail} Retry in ${seconds} s.`, { headers: { 'retry-after': String(seconds) } })
   },
+  invalidRedirectUri: () => new AppError(400, 'invalid_redirect_uri', 'This redirect_uri is not one the service was configured with.'),
+  invalidOauthState: (detail = 'The sign-in state is unknown, already used or expired; start the sign-in again.') => new AppError(400, 'invalid_oauth_state', detail),
+  invalidIdToken: (detail = 'The ID token could not be verified.') => new AppError(401, 'invalid_id_token', detail),
+  unknownProvider: (name: string) => new AppError(404, 'unknown_provider', `No identity provider named "${name}" is configured.`),
+  accountExists: () =>
+    new AppError(409, 'account_exists', 'An account with this email exists; sign in to it the usual way and link this identity from there.'),
+  identityTaken: () => new AppError(409, 'identity_taken', 'This identity is already linked to another account.'),
+  lastCredential: (detail = 'This is the last way to sign in to the account; add another one first.') => new AppError(409, 'last_credential', detail),
+  providerError: (detail = 'The identity provider answered something unusable.') => new AppError(502, 'provider_error', detail),
   unavailable: (dependency: string) => new AppError(503, 'unavailable', `A dependency is unavailable: ${dependency}.`, { headers: { 'retry-after': '5' } })
 }
 

@@ -6,7 +6,7 @@ import { Type, type Static } from '@sinclair/typebox'
 
 export const PROVIDER_NAME_PATTERN = '^[a-z][a-z0-9_]{0,31}$'
 
-export const OidcProviderSettings = Type.Object({
+export const OidcProviderSchema = Type.Object({
   name: Type.String({ pattern: PROVIDER_NAME_PATTERN }),
   ISSUER: Type.String({ pattern: '^https?://[^\\s]+$' }),
   CLIENT_ID: Type.String({ minLength: 1 }),
@@ -14,7 +14,7 @@ export const OidcProviderSettings = Type.Object({
   CLIENT_IDS: Type.String({ default: '' }),
   SCOPES: Type.String({ default: 'openid email profile' })
 }, { additionalProperties: false })
-export type OidcProviderSettings = Static<typeof OidcProviderSettings>
+export type OidcProviderSettings = Static<typeof OidcProviderSchema>
 
 const SETTING_KEYS = ['ISSUER', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_IDS', 'SCOPES'] as const
 

@@ -21,6 +21,13 @@ export type AuthEvent =
   | { type: 'password_changed', userId: string }
   | { type: 'profile_updated', userId: string, details: { fields: Array<'email' | 'username'> } }
   | { type: 'account_deleted', userId: string }
+  /** A provider identity resolved to this account (a session, or `mfa_required`, follows). */
+  | { type: 'provider_sign_in', userId: string, details: { provider: string, identity_id: string } }
+  /** A provider identity was refused: its email belongs to an account that must link it itself, or the account is inactive. */
+  | { type: 'provider_sign_in_refused', userId: string | null, details: { provider: string, reason: 'account_exists' | 'inactive_account' } }
+  /** `via`: a new account made from it, an account whose verified email matched, or its signed-in owner. */
+  | { type: 'identity_linked', userId: string, details: { provider: string, identity_id: string, via: 'new_account' | 'verified_email' | 'signed_in' } }
+  | { type: 'identity_unlinked', userId: string, details: { provider: string, identity_id: string } }
   /** An administrator soft-deleted someone else's account. */
   | { type: 'account_deleted', userId: string, details: { deleted_by: string } }
 

@@ -1,0 +1,75 @@
+/**
+ * Sign-in with identity providers: discovers the providers of `OIDC_PROVIDERS` at start-up (one
+ * that is down does not stop the service) and exposes `app.identityProviders` (the registry, for
+ * readiness) and `app.providerSignIn`.
+ */
+import fp from 'fastify-plugin'
+import { listOf } from '../src/oidc-settings.js'
+import { createIdentityRepository } from '../src/db/identity-repository.js'
+import type { IssuedSession } from '../src/services/auth.js'
+import { errors } from '../src/errors.js'
+import { createIdentityLinking, type LinkedNotice } from '../src/services/oidc/identity-linking.js'
+import { createOneTimeCodes } from '../src/services/oidc/one-time-codes.js'
+import { createProviderRegistry, type ProviderRegistry } from '../src/services/oidc/provider-registry.js'
+import { createProviderSignIn, type ProviderSignIn } from '../src/services/oidc/provider-sign-in.js'
+import { createRedirectFlow } from '../src/services/oidc/redirect-flow.js'
+import type { SessionOrigin } from '../src/services/sessions.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    identityProviders: ProviderRegistry
+    providerSignIn: ProviderSignIn
+  }
+}
+
+export const CALLBACK_PATH = (provider: string): string => `/api/v1/auth/oauth/${encodeURIComponent(provider)}/callback`
+
+export default fp(async (app) => {
+  const { config } = app
+  const registry = createProviderRegistry({
+    providers: config.oidc_providers,
+    allowInsecureHttp: config.OIDC_ALLOW_INSECURE_HTTP,
+    retrySeconds: config.OIDC_REFETCH_INTERVAL,
+    log: app.log
+  })
+  await registry.start()
+
+  const publicUrl = config.PUBLIC_URL.replace(/\/+$/, '')
+  const notifyLinked = ({ userId, provider }: LinkedNotice): void => {
+    app.background.run('identity-linked mail', async () => {
+      const user = await app.users.findPublic(userId)
+      if (user === undefined) return
+      await app.mailer.send({
+        to: user.email,
+        subject: 'A sign-in method was added to your account',
+        text: `The identity provider "${provider}" can now sign in to your account ${user.username}.\n\n` +
+          'If this was not you, remove it from your account settings and change your password.\n',
+        html: `<p>The identity provider "${provider}" can now sign in to your account.</p>` +
+          '<p>If this was not you, remove it from your account settings and change your password.</p>'
+      })
+    })
+  }
+  const completeSignIn = async (userId: string, _amr: ['fed'], origin: SessionOrigin): Promise<IssuedSession> => {
+    const grant = await app.sessions.start(userId, origin)
+    if (grant === undefined) throw errors.invalidCredentials()
+    const access = app.accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
+    return {
+      accessToken: access.token,
+      expiresIn: access.expiresIn,
+      refreshToken: grant.refreshToken,
+      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
+      sessionId: grant.sessionId,
+      user: grant.user
+    }
+  }
+
+  app.decorate('identityProviders', registry)
+  app.decorate('providerSignIn', createProviderSignIn({
+    registry,
+    flow: createRedirectFlow({ registry, store: app.ephemeral, callbackUrl: (provider) => new URL(publicUrl + CALLBACK_PATH(provider)) }),
+    codes: createOneTimeCodes(app.ephemeral),
+    linking: createIdentityLinking({ db: app.db, identities: createIdentityRepository(app.db), audit: app.audit, notifyLinked }),
+    redirectUris: listOf(config.OAUTH_REDIRECT_URIS),
+    completeSignIn
+  }))
+}, { name: 'identity-providers', dependencies: ['config', 'db', 'store', 'tokens', 'services'] })
