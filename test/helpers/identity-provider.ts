@@ -129,11 +129,8 @@ export async function startIdentityProvider (t: Test, providerName = 'acme', por
     },
     async idToken (subject, claims = {}, options = {}) {
       const signer = options.key ?? key
-      return await new SignJWT({ ...accounts.get(subject), ...claims })
+      return await new SignJWT({ iss: issuer, aud: NATIVE_CLIENT_ID, sub: subject, ...accounts.get(subject), ...claims })
         .setProtectedHeader({ alg: 'RS256', kid: signer.kid, ...options.header })
-        .setIssuer(issuer)
-        .setAudience(NATIVE_CLIENT_ID)
-        .setSubject(subject)
         .setIssuedAt()
         .setExpirationTime(options.expiresIn ?? '5m')
         .sign(signer.privateKey)
