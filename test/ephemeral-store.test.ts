@@ -4,7 +4,7 @@ import { DependencyError } from '../src/errors.js'
 import type { EphemeralStore } from '../src/stores/ephemeral-store.js'
 import { createMemoryEphemeralStore } from '../src/stores/memory-ephemeral-store.js'
 import { createRedisEphemeralStore } from '../src/stores/redis-ephemeral-store.js'
-import { build, realRedisUrl, uniqueName } from './helper.js'
+import { build, realRedisUrl, uniqueName } from './helpers/app.js'
 
 interface Subject {
   store: EphemeralStore

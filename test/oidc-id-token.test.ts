@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import t, { type Test } from 'tap'
 import { SignJWT } from 'jose'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 import { CLIENT_ID, signingKey, startIdentityProvider } from './helpers/identity-provider.js'
 import { idTokenSignIn } from './helpers/oauth-client.js'
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, bearer } from './helper.js'
+import { build, bearer } from './helpers/app.js'
 import { APP_REDIRECT, browseToCallback, startIdentityProvider } from './helpers/identity-provider.js'
 import { authorizeUrl, exchange, pkcePair } from './helpers/oauth-client.js'
 
