@@ -127,4 +127,29 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.equal(reused.json().code, 'invalid_token')
     await smtp.next()
   })
+
+  t.test('an authorize URL made with someone else\'s link token links nothing for the victim', async (t) => {
+    const attacker = await registerUser(app)
+    const linkToken = (await app.inject({ method: 'POST', url: '/api/v1/users/me/identities/link-token', headers: bearer(attacker.session.access_token) })).json().link_token
+    const attackerPkce = pkcePair()
+    const lure = await app.inject({ url: authorizeUrl('acme', attackerPkce.challenge, { link_token: linkToken }) })
+    idp.loginAs('victim-sub', { email: 'victim@example.com', email_verified: true })
+    const back = await app.inject({ url: await browseToCallback(String(lure.headers.location)) })
+    const code = new URL(String(back.headers.location)).searchParams.get('code') ?? ''
+    t.equal((await exchange(app, code, pkcePair().verifier)).statusCode, 400, 'the victim\'s app has no matching verifier')
+    t.strictSame(await identitiesOf(attacker.session.access_token), [], 'nothing was linked to the attacker')
+    const victim = await signIn('victim-sub')
+    t.not(victim.json().user.id, attacker.session.user.id, 'the victim\'s identity signs in to an account of its own')
+  })
+
+  t.test('the redirect flow meets the same policy at the exchange', async (t) => {
+    await registerUser(app, { email: 'redirect-taken@example.com' })
+    idp.loginAs('redirect-hijacker', { email: 'redirect-taken@example.com', email_verified: true })
+    const { verifier, challenge } = pkcePair()
+    const start = await app.inject({ url: authorizeUrl('acme', challenge) })
+    const back = await app.inject({ url: await browseToCallback(String(start.headers.location)) })
+    const res = await exchange(app, new URL(String(back.headers.location)).searchParams.get('code') ?? '', verifier)
+    t.equal(res.statusCode, 409)
+    t.equal(res.json().code, 'account_exists')
+  })
 })

@@ -65,7 +65,7 @@ const oauth: FastifyPluginAsyncTypebox = async (app) => {
     const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
     let location: URL
     try {
-      location = await app.providerSignIn.callback(request.params.provider, request.query.state, query, originOf(request))
+      location = await app.providerSignIn.callback(request.params.provider, request.query.state, query)
     } catch (err) {
       if (!(err instanceof CallbackFailure)) throw err
       const problem = toAppError(err.cause)
@@ -83,11 +83,12 @@ const oauth: FastifyPluginAsyncTypebox = async (app) => {
       tags,
       operationId: 'exchangeLoginCode',
       summary: 'Exchange the login code of a provider sign-in for a session',
-      description: 'The code is spent by the first attempt, right or wrong. An account with a second factor answers 401 `mfa_required`.',
+      description: 'The code is spent by the first attempt, right or wrong. The identity signs in now, to the account the linking policy ' +
+        'names (409 `account_exists`, `identity_taken`); an account with a second factor answers 401 `mfa_required`.',
       security: open,
       headers: TransportHeaders,
       body: ExchangeBody,
-      response: { 200: Session, ...problems(401, 413, 415) }
+      response: { 200: Session, ...problems(401, 409, 413, 415, 502) }
     }
   }, async (request, reply) => {
     const issued = await app.providerSignIn.exchange(request.body.code, request.body.code_verifier, originOf(request))

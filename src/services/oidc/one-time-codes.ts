@@ -1,18 +1,25 @@
 /**
  * The single-use values of provider sign-in, in the shared store under the hash of the value: the
  * login code the callback hands the app (60 s, bound to the app's S256 challenge, as RFC 7636 binds
- * an authorization code) and the link token a signed-in user carries through the redirect (60 s).
+ * an authorization code; it carries the verified identity) and the link token a signed-in user
+ * carries through the redirect (60 s).
  */
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { EphemeralStore } from '../../stores/ephemeral-store.js'
 import { errors } from '../../errors.js'
 import { generateOpaqueToken, hashOpaqueToken } from '../tokens.js'
+import type { ProviderIdentity } from './claims.js'
 
 export const LOGIN_CODE_TTL_SECONDS = 60
 export const LINK_TOKEN_TTL_SECONDS = 60
 
-interface LoginCodeRecord {
-  userId: string
+/** What a login code stands for: a verified identity, to sign in with or to link to `linkUserId`. */
+export interface VerifiedSignIn {
+  identity: ProviderIdentity
+  linkUserId: string | null
+}
+
+interface LoginCodeRecord extends VerifiedSignIn {
   codeChallenge: string
 }
 
@@ -32,28 +39,28 @@ function sameText (a: string, b: string): boolean {
 
 function isLoginCode (value: unknown): value is LoginCodeRecord {
   return typeof value === 'object' && value !== null &&
-    typeof (value as LoginCodeRecord).userId === 'string' && typeof (value as LoginCodeRecord).codeChallenge === 'string'
+    typeof (value as LoginCodeRecord).codeChallenge === 'string' && typeof (value as LoginCodeRecord).identity === 'object'
 }
 
 export function createOneTimeCodes (store: EphemeralStore) {
   return {
-    async issueLoginCode (userId: string, codeChallenge: string): Promise<string> {
+    async issueLoginCode (signIn: VerifiedSignIn, codeChallenge: string): Promise<string> {
       const code = generateOpaqueToken()
-      await store.put(codeKey(code), JSON.stringify({ userId, codeChallenge } satisfies LoginCodeRecord), LOGIN_CODE_TTL_SECONDS)
+      await store.put(codeKey(code), JSON.stringify({ ...signIn, codeChallenge } satisfies LoginCodeRecord), LOGIN_CODE_TTL_SECONDS)
       return code
     },
 
     /**
-     * The account of a login code, which is spent whatever the verifier: a stolen code tried with a
-     * guessed verifier is gone for the thief too. 400 invalid_oauth_state when unknown, used, expired or not matching.
+     * What a login code stands for; the code is spent whatever the verifier, so a stolen code tried
+     * with a guessed verifier is gone for the thief too. 400 invalid_oauth_state when unknown, used, expired or not matching.
      */
-    async redeemLoginCode (code: string, codeVerifier: string): Promise<string> {
+    async redeemLoginCode (code: string, codeVerifier: string): Promise<VerifiedSignIn> {
       const raw = await store.take(codeKey(code))
       const record: unknown = raw === null ? null : JSON.parse(raw)
       if (!isLoginCode(record) || !sameText(s256(codeVerifier), record.codeChallenge)) {
         throw errors.invalidOauthState('The login code is unknown, used or expired, or the code_verifier does not match it.')
       }
-      return record.userId
+      return { identity: record.identity, linkUserId: record.linkUserId }
     },
 
     async issueLinkToken (userId: string): Promise<string> {

@@ -58,27 +58,33 @@ export function createProviderSignIn ({ registry, flow, codes, linking, redirect
     },
 
     /**
-     * Where the user's browser goes after the provider: the app's redirect URI with a login code.
-     * Throws an AppError while the state is unknown (nowhere safe to send anyone), a CallbackFailure after.
+     * Where the user's browser goes after the provider: the app's redirect URI with a login code for
+     * the verified identity. Throws an AppError while the state is unknown (nowhere safe to send
+     * anyone), a CallbackFailure after.
      */
-    async callback (provider: string, state: string | undefined, query: string, origin: SessionOrigin): Promise<URL> {
+    async callback (provider: string, state: string | undefined, query: string): Promise<URL> {
       registry.assertKnown(provider)
       const pending = await flow.redeemState(provider, state)
       try {
         const identity = await flow.complete(pending, query)
-        const userId = pending.linkUserId === null
-          ? await linking.resolveSignIn(identity, origin)
-          : (await linking.link(pending.linkUserId, identity, origin)).user_id
         const back = new URL(pending.redirectUri)
-        back.searchParams.set('code', await codes.issueLoginCode(userId, pending.codeChallenge))
+        back.searchParams.set('code', await codes.issueLoginCode({ identity, linkUserId: pending.linkUserId }, pending.codeChallenge))
         return back
       } catch (err) {
         throw new CallbackFailure(pending.redirectUri, err)
       }
     },
 
+    /**
+     * Signs in (or links) only now, with the app's verifier: a victim lured through an authorize URL
+     * that an attacker made, with the attacker's link token, never links anything, because the
+     * victim's app cannot exchange a code whose verifier the attacker kept.
+     */
     async exchange (code: string, codeVerifier: string, origin: SessionOrigin): Promise<IssuedSession> {
-      const userId = await codes.redeemLoginCode(code, codeVerifier)
+      const { identity, linkUserId } = await codes.redeemLoginCode(code, codeVerifier)
+      const userId = linkUserId === null
+        ? await linking.resolveSignIn(identity, origin)
+        : (await linking.link(linkUserId, identity, origin)).user_id
       return await completeSignIn(userId, ['fed'], origin)
     },
 
