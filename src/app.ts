@@ -1,5 +1,5 @@
 /** Builds the whole app without listening, so the server, the CLI and the tests share one path. */
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { parseTrustProxy, type Config } from './config.js'
@@ -59,8 +59,22 @@ export const REDACTED_PATHS = [
   '*.token'
 ]
 
+// Query parameters that carry a credential: the provider's code and state at the callback, a link token at authorize.
+const SECRET_QUERY_PARAMS = /([?&](?:code|state|link_token|token)=)[^&#]*/g
+
+/** Fastify's request log fields, with the values of secret query parameters masked. */
+export const LOG_SERIALIZERS = {
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: request.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort
+  })
+}
+
 export async function buildApp ({ config, logger, database }: BuildOptions) {
-  const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
