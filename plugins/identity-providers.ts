@@ -5,7 +5,6 @@
  */
 import fp from 'fastify-plugin'
 import { listOf } from '../src/oidc-settings.js'
-import { createIdentityRepository } from '../src/db/identity-repository.js'
 import type { IssuedSession } from '../src/services/auth.js'
 import { errors } from '../src/errors.js'
 import { createIdentityLinking, type LinkedNotice } from '../src/services/oidc/identity-linking.js'
@@ -68,7 +67,7 @@ export default fp(async (app) => {
     registry,
     flow: createRedirectFlow({ registry, store: app.ephemeral, callbackUrl: (provider) => new URL(publicUrl + CALLBACK_PATH(provider)) }),
     codes: createOneTimeCodes(app.ephemeral),
-    linking: createIdentityLinking({ db: app.db, identities: createIdentityRepository(app.db), audit: app.audit, notifyLinked }),
+    linking: createIdentityLinking({ db: app.db, audit: app.audit, notifyLinked }),
     redirectUris: listOf(config.OAUTH_REDIRECT_URIS),
     completeSignIn
   }))

@@ -7,11 +7,13 @@
 import { randomInt } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { Database, IdentityRow } from '../../db/types.js'
-import { EMAIL_UNIQUE, IDENTITY_UNIQUE, USERNAME_UNIQUE, violatedConstraint, type IdentityRepository } from '../../db/identity-repository.js'
+import * as identities from '../../db/identity-repository.js'
+import { EMAIL_UNIQUE, IDENTITY_UNIQUE, USERNAME_UNIQUE, violatedConstraint } from '../../db/identity-repository.js'
 import { lockSignInMethods, totalOf } from '../../db/sign-in-methods.js'
 import { errors } from '../../errors.js'
 import type { AuditLog } from '../audit.js'
 import type { SessionOrigin } from '../sessions.js'
+import { DEFAULT_ROLE } from '../users.js'
 import type { ProviderIdentity } from './claims.js'
 
 export interface LinkedNotice {
@@ -23,7 +25,6 @@ export interface LinkedNotice {
 
 export interface IdentityLinkingDeps {
   db: Kysely<Database>
-  identities: IdentityRepository
   audit: AuditLog
   /** Tells the owner (mail `identity-linked`); runs off the caller's path. */
   notifyLinked: (notice: LinkedNotice) => void
@@ -46,7 +47,7 @@ function usernameCandidate (base: string, attempt: number): string {
   return attempt === 0 ? base : `${base}_${randomInt(100_000, 1_000_000)}`
 }
 
-export function createIdentityLinking ({ db, identities, audit, notifyLinked }: IdentityLinkingDeps) {
+export function createIdentityLinking ({ db, audit, notifyLinked }: IdentityLinkingDeps) {
   function linked (userId: string, identity: IdentityRow, via: 'new_account' | 'verified_email' | 'signed_in', origin: SessionOrigin): void {
     audit.record({ type: 'identity_linked', userId, details: { provider: identity.provider, identity_id: identity.id, via } }, origin)
     if (via !== 'new_account') notifyLinked({ userId, provider: identity.provider, providerEmail: identity.email, origin })
@@ -54,9 +55,9 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
 
   /** The identity as linked now; an identity of a deleted account is freed first, so its owner can start over. */
   async function currentLink (identity: ProviderIdentity) {
-    const found = await identities.findBySubject(identity.provider, identity.subject)
+    const found = await identities.findIdentity(db, identity.provider, identity.subject)
     if (found?.deleted !== true) return found
-    await identities.remove(found.id)
+    await identities.deleteIdentity(db, found.id)
     return undefined
   }
 
@@ -64,11 +65,11 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
     const base = usernameBase(identity.nameHints)
     for (let attempt = 0; ; attempt += 1) {
       const username = usernameCandidate(base, attempt)
-      if (attempt < USERNAME_ATTEMPTS - 1 && await identities.usernameTaken(username)) continue
+      if (attempt < USERNAME_ATTEMPTS - 1 && await identities.usernameTaken(db, username)) continue
       try {
         return await db.transaction().execute(async (trx) => {
-          const userId = await identities.createAccount({ email: identity.email, username }, trx)
-          return await identities.insert({ provider: identity.provider, subject: identity.subject, userId, email: identity.email }, trx)
+          const userId = await identities.insertPasswordlessUser(trx, { email: identity.email, username }, DEFAULT_ROLE)
+          return await identities.insertIdentity(trx, { provider: identity.provider, subject: identity.subject, userId, email: identity.email })
         })
       } catch (err) {
         if (violatedConstraint(err) !== USERNAME_UNIQUE || attempt >= USERNAME_ATTEMPTS) throw err
@@ -94,7 +95,7 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
     if (identity.email === null) throw errors.providerError('The provider shared no email address, which a new account needs.')
     const email = identity.email
     try {
-      const account = await identities.findAccountByEmail(email)
+      const account = await identities.findAccountByEmail(db, email)
       if (account === undefined) {
         const made = await createAccount({ ...identity, email })
         linked(made.user_id, made, 'new_account', origin)
@@ -102,7 +103,7 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
       }
       if (!account.is_active) throw refuse(account.id, 'inactive_account')
       if (!identity.emailVerified || !account.email_verified) throw refuse(account.id, 'account_exists')
-      const made = await identities.insert({ provider: identity.provider, subject: identity.subject, userId: account.id, email })
+      const made = await identities.insertIdentity(db, { provider: identity.provider, subject: identity.subject, userId: account.id, email })
       linked(account.id, made, 'verified_email', origin)
       return signedIn(account.id, made.id)
     } catch (err) {
@@ -126,7 +127,7 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
         return row
       }
       try {
-        const made = await identities.insert({ provider: identity.provider, subject: identity.subject, userId, email: identity.email })
+        const made = await identities.insertIdentity(db, { provider: identity.provider, subject: identity.subject, userId, email: identity.email })
         linked(userId, made, 'signed_in', origin)
         return made
       } catch (err) {
@@ -135,14 +136,14 @@ export function createIdentityLinking ({ db, identities, audit, notifyLinked }: 
       }
     },
 
-    list: (userId: string): Promise<IdentityRow[]> => identities.listOf(userId),
+    list: (userId: string): Promise<IdentityRow[]> => identities.listIdentitiesOf(db, userId),
 
     /** 404 for an identity that is not the user's; 409 last_credential when nothing else would sign in. */
     async unlink (userId: string, identityId: string, origin: SessionOrigin): Promise<void> {
       const removed = await db.transaction().execute(async (trx) => {
         const before = await lockSignInMethods(trx, userId)
         if (before === undefined) throw errors.tokenRevoked()
-        const row = await identities.removeOwn(userId, identityId, trx)
+        const row = await identities.deleteOwnIdentity(trx, userId, identityId)
         if (row === undefined) throw errors.notFound('No such identity among yours.')
         if (totalOf(before) <= 1) throw errors.lastCredential('This identity is the only way to sign in to the account: set a password (forgot-password) or link another identity first.')
         return row
