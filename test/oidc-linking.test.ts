@@ -14,8 +14,10 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     await idTokenSignIn(app, 'acme', { id_token: await idp.idToken(subject, claims) })
   const identitiesOf = async (accessToken: string) =>
     (await app.inject({ url: '/api/v1/users/me/identities', headers: bearer(accessToken) })).json<IdentityBody[]>()
-  const events = async (type: string) =>
-    await app.db.selectFrom('auth_events').select(['user_id', 'details']).where('type', '=', type).execute()
+  const events = async (type: string) => {
+    await app.background.idle()
+    return await app.db.selectFrom('auth_events').select(['user_id', 'details']).where('type', '=', type).execute()
+  }
 
   t.test('no account with the email: a new one, without a password, with a unique username', async (t) => {
     const first = await signIn('new-1', { email: 'twin1@example.com', email_verified: true, name: 'Jane Doe' })
