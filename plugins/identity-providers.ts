@@ -34,18 +34,10 @@ export default fp(async (app) => {
   await registry.start()
 
   const publicUrl = config.PUBLIC_URL.replace(/\/+$/, '')
-  const notifyLinked = ({ userId, provider }: LinkedNotice): void => {
+  const notifyLinked = ({ userId, provider, providerEmail, origin }: LinkedNotice): void => {
     app.background.run('identity-linked mail', async () => {
       const user = await app.users.findPublic(userId)
-      if (user === undefined) return
-      await app.mailer.send({
-        to: user.email,
-        subject: 'A sign-in method was added to your account',
-        text: `The identity provider "${provider}" can now sign in to your account ${user.username}.\n\n` +
-          'If this was not you, remove it from your account settings and change your password.\n',
-        html: `<p>The identity provider "${provider}" can now sign in to your account.</p>` +
-          '<p>If this was not you, remove it from your account settings and change your password.</p>'
-      })
+      if (user !== undefined) app.notifier.send('identity-linked', user, { provider, providerEmail, origin })
     })
   }
   const completeSignIn = async (userId: string, _amr: ['fed'], origin: SessionOrigin): Promise<IssuedSession> => {
@@ -71,4 +63,4 @@ export default fp(async (app) => {
     redirectUris: listOf(config.OAUTH_REDIRECT_URIS),
     completeSignIn
   }))
-}, { name: 'identity-providers', dependencies: ['config', 'db', 'store', 'tokens', 'services'] })
+}, { name: 'identity-providers', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'services'] })

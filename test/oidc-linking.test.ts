@@ -73,7 +73,9 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.match(linked.json(), { provider: 'acme', subject: 'owned-sub', email: 'linked@example.com' })
     t.equal((await link('owned-sub')).json().id, linked.json().id, 'linking it again changes nothing')
     const mail = parseMail((await smtp.next()).raw)
+    t.equal(mail.headers.get('x-auth-mail'), 'identity-linked')
     t.match(mail.parts.get('text/plain'), /acme/)
+    t.match(mail.parts.get('text/plain'), /linked@example\.com/, 'the address the provider asserted')
 
     const other = await registerUser(app)
     const taken = await link('owned-sub', other.session.access_token)
