@@ -1,6 +1,7 @@
 import t from 'tap'
 import { loadConfig } from '../src/config.js'
 import { usernameBase } from '../src/services/oidc/identity-linking.js'
+import { acceptedIssuers } from '../src/services/oidc/provider-registry.js'
 
 t.test('providers come from OIDC_PROVIDERS and OIDC_<NAME>_*, validated like every setting', async (t) => {
   const config = loadConfig({
@@ -42,4 +43,9 @@ t.test('usernames made from a profile', async (t) => {
   t.equal(usernameBase(['--x--', '...']), 'user', 'nothing usable')
   t.equal(usernameBase(['a'.repeat(100)]).length, 25, 'room left for a suffix')
   t.equal(usernameBase(['\u0000evil\u0000name']), 'evil_name', 'control characters')
+})
+
+t.test('Google\'s ID tokens may name its issuer without the scheme; no one else\'s may', async (t) => {
+  t.strictSame(acceptedIssuers('https://accounts.google.com'), ['https://accounts.google.com', 'accounts.google.com'])
+  t.strictSame(acceptedIssuers('https://login.acme.example'), ['https://login.acme.example'])
 })

@@ -35,7 +35,7 @@ export async function verifyNativeIdToken (provider: DiscoveredProvider, registr
   let payload: Record<string, unknown>
   try {
     ({ payload } = await jwtVerify(idToken, keysOf(provider, registry), {
-      issuer: provider.issuer,
+      issuer: provider.issuers,
       audience: provider.audiences,
       algorithms: provider.algorithms,
       requiredClaims: ['sub', 'exp', 'iat'],

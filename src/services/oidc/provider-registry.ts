@@ -27,8 +27,10 @@ export interface ProviderRegistryOptions {
 export interface DiscoveredProvider {
   name: string
   configuration: client.Configuration
-  /** The issuer the provider's discovery document names (what `iss` must equal). */
+  /** The issuer the provider's discovery document names. */
   issuer: string
+  /** What a native ID token's `iss` may be: the issuer, and the bare host Google also uses. */
+  issuers: string[]
   /** Every audience a native ID token may carry: `CLIENT_ID` then `CLIENT_IDS`. */
   audiences: string[]
   scopes: string
@@ -46,7 +48,14 @@ interface Entry {
 }
 
 const HTTP_TIMEOUT_SECONDS = 5
+// Google documents both forms of its `iss`; its native SDKs have issued each.
+const GOOGLE_ISSUER = 'https://accounts.google.com'
 const ASYMMETRIC_ALGORITHMS = new Set(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'])
+
+/** What a native ID token's `iss` may be for a provider with this issuer. */
+export function acceptedIssuers (issuer: string): string[] {
+  return issuer === GOOGLE_ISSUER ? [GOOGLE_ISSUER, 'accounts.google.com'] : [issuer]
+}
 
 export function createProviderRegistry ({ providers, allowInsecureHttp, retrySeconds, log }: ProviderRegistryOptions) {
   const entries = new Map<string, Entry>(providers.map((settings) =>
@@ -73,6 +82,7 @@ export function createProviderRegistry ({ providers, allowInsecureHttp, retrySec
         name: settings.name,
         configuration,
         issuer: metadata.issuer,
+        issuers: acceptedIssuers(metadata.issuer),
         audiences: [settings.CLIENT_ID, ...listOf(settings.CLIENT_IDS)],
         scopes: settings.SCOPES,
         algorithms: advertised.filter((alg) => ASYMMETRIC_ALGORITHMS.has(alg)),
