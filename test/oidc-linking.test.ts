@@ -14,9 +14,17 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     await idTokenSignIn(app, 'acme', { id_token: await idp.idToken(subject, claims) })
   const identitiesOf = async (accessToken: string) =>
     (await app.inject({ url: '/api/v1/users/me/identities', headers: bearer(accessToken) })).json<IdentityBody[]>()
-  const events = async (type: string) => {
+  /** The next mail that is `wanted` (registrations mail a verification too). */
+  const nextMail = async (wanted: (mail: ReturnType<typeof parseMail>) => boolean) => {
+    for (;;) {
+      const mail = parseMail((await smtp.next()).raw)
+      if (wanted(mail)) return mail
+    }
+  }
+  const linkedMail = () => nextMail((mail) => mail.headers.get('x-auth-mail') === 'identity-linked')
+  const events = async (type: string, userId: string) => {
     await app.background.idle()
-    return await app.db.selectFrom('auth_events').select(['user_id', 'details']).where('type', '=', type).execute()
+    return await app.db.selectFrom('auth_events').select(['user_id', 'details']).where('type', '=', type).where('user_id', '=', userId).execute()
   }
 
   t.test('no account with the email: a new one, without a password, with a unique username', async (t) => {
@@ -27,9 +35,12 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.match(second.json().user.username, /^Jane_Doe_\d{6}$/, 'made unique')
     const row = await app.db.selectFrom('users').select('password_hash').where('id', '=', first.json().user.id).executeTakeFirstOrThrow()
     t.equal(row.password_hash, null)
+    t.equal(first.json().user.email_verified, true, 'verified, as the provider says')
+    const unverified = await signIn('new-3', { email: 'unvouched@example.com', email_verified: false })
+    t.equal(unverified.json().user.email_verified, false, 'not verified, as the provider says')
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'Jane_Doe', password: TEST_PASSWORD } })
     t.equal(login.json().code, 'invalid_credentials', 'no password signs in')
-    t.match(await events('identity_linked'), [{ user_id: first.json().user.id, details: { provider: 'acme', via: 'new_account' } }])
+    t.match(await events('identity_linked', first.json().user.id), [{ user_id: first.json().user.id, details: { provider: 'acme', via: 'new_account' } }])
     t.equal((await signIn('odd', { email: 'x@example.com', name: 'Ωμέγα ☃', preferred_username: 'Ça' })).json().user.username, 'user', 'nothing usable: a default base')
   })
 
@@ -41,7 +52,21 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.strictSame(await identitiesOf(local.session.access_token), [])
     const unverified = await signIn('unverified', { email: 'taken@example.com', email_verified: false })
     t.equal(unverified.json().code, 'account_exists', 'nor when the provider does not vouch for the email')
-    t.match(await events('provider_sign_in_refused'), [{ user_id: local.session.user.id, details: { reason: 'account_exists' } }])
+    t.match(await events('provider_sign_in_refused', local.session.user.id), [{ user_id: local.session.user.id, details: { reason: 'account_exists' } }])
+  })
+
+  t.test('a local account whose email is verified: linked, signed in, told by mail', async (t) => {
+    const local = await registerUser(app, { email: 'proven@example.com' })
+    await app.db.updateTable('users').set({ email_verified_at: new Date() }).where('id', '=', local.session.user.id).execute()
+    const res = await signIn('proven-sub', { email: 'Proven@example.com', email_verified: true })
+    t.equal(res.statusCode, 200, res.body)
+    t.equal(res.json().user.id, local.session.user.id, 'the existing account')
+    t.match(await identitiesOf(local.session.access_token), [{ subject: 'proven-sub', email: 'proven@example.com' }])
+    const mail = await linkedMail()
+    t.match(mail.parts.get('text/plain'), /acme/)
+    t.match(await events('identity_linked', local.session.user.id), [{ user_id: local.session.user.id, details: { via: 'verified_email' } }])
+    const unvouched = await signIn('unvouched-sub', { email: 'proven@example.com', email_verified: false })
+    t.equal(unvouched.json().code, 'account_exists', 'the provider must vouch for the email too')
   })
 
   t.test('the provider shares no email: provider_error', async (t) => {
@@ -72,8 +97,7 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.equal(linked.statusCode, 201, linked.body)
     t.match(linked.json(), { provider: 'acme', subject: 'owned-sub', email: 'linked@example.com' })
     t.equal((await link('owned-sub')).json().id, linked.json().id, 'linking it again changes nothing')
-    const mail = parseMail((await smtp.next()).raw)
-    t.equal(mail.headers.get('x-auth-mail'), 'identity-linked')
+    const mail = await linkedMail()
     t.match(mail.parts.get('text/plain'), /acme/)
     t.match(mail.parts.get('text/plain'), /linked@example\.com/, 'the address the provider asserted')
 
@@ -91,7 +115,7 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     const unlink = await app.inject({ method: 'DELETE', url: `/api/v1/users/me/identities/${String(linked.json().id)}`, headers: bearer(token) })
     t.equal(unlink.statusCode, 204, 'the owner still has a password')
     t.strictSame(await identitiesOf(token), [])
-    t.match(await events('identity_unlinked'), [{ user_id: owner.session.user.id, details: { provider: 'acme' } }])
+    t.match(await events('identity_unlinked', owner.session.user.id), [{ user_id: owner.session.user.id, details: { provider: 'acme' } }])
   })
 
   t.test('the last way to sign in cannot be removed; a password set by forgot-password can be', async (t) => {
@@ -103,7 +127,7 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     t.equal(refused.json().code, 'last_credential')
 
     t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/forgot-password', payload: { email: 'only@example.com' } })).statusCode, 202)
-    const mail = parseMail((await smtp.next()).raw)
+    const mail = await nextMail((mail) => /reset-password\?token=/.test(mail.parts.get('text/plain') ?? ''))
     const resetToken = /reset-password\?token=([A-Za-z0-9_-]+)/.exec(mail.parts.get('text/plain') ?? '')?.[1] ?? ''
     const reset = await app.inject({ method: 'POST', url: '/api/v1/auth/reset-password', payload: { token: resetToken, new_password: 'a password of my own now' } })
     t.equal(reset.statusCode, 204, 'an account without a password sets one through forgot-password')
@@ -129,7 +153,7 @@ t.test('which account a provider identity signs in to, and linking', async (t) =
     const reused = await app.inject({ url: authorizeUrl('acme', challenge, { link_token: linkToken }) })
     t.equal(reused.statusCode, 401, 'a link token works once')
     t.equal(reused.json().code, 'invalid_token')
-    await smtp.next()
+    await linkedMail()
   })
 
   t.test('an authorize URL made with someone else\'s link token links nothing for the victim', async (t) => {

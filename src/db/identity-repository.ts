@@ -15,12 +15,6 @@ export interface AccountByEmail {
   email_verified: boolean
 }
 
-/**
- * The one place that says whether an account's email is verified; linking an identity by email
- * rests on it. Until email verification exists no local address counts as verified.
- */
-const emailVerified = sql<boolean>`false`
-
 export const IDENTITY_UNIQUE = 'identities_provider_subject_key'
 export const EMAIL_UNIQUE = 'users_email_live_key'
 export const USERNAME_UNIQUE = 'users_username_live_key'
@@ -64,7 +58,8 @@ export async function deleteOwnIdentity (db: Executor, userId: string, id: strin
 
 export async function findAccountByEmail (db: Executor, email: string): Promise<AccountByEmail | undefined> {
   return await db.selectFrom('users')
-    .select(['id', 'is_active', emailVerified.as('email_verified')])
+    // Linking an identity by its email rests on this flag: only an address the owner proved counts.
+    .select(['id', 'is_active', 'email_verified'])
     .where(sql`lower(email)`, '=', email.toLowerCase())
     .where('deleted_at', 'is', null)
     .executeTakeFirst()
@@ -78,10 +73,10 @@ export async function usernameTaken (db: Executor, username: string): Promise<bo
   return row !== undefined
 }
 
-/** An account with no password, its email as the provider gave it, holding one role. */
-export async function insertPasswordlessUser (trx: Transaction<Database>, account: { email: string, username: string }, role: string): Promise<string> {
+/** An account with no password, its email (verified when the provider vouches for it), holding one role. */
+export async function insertPasswordlessUser (trx: Transaction<Database>, account: { email: string, emailVerifiedAt: Date | null, username: string }, role: string): Promise<string> {
   const { id } = await trx.insertInto('users')
-    .values({ email: account.email.toLowerCase(), username: account.username, password_hash: null })
+    .values({ email: account.email.toLowerCase(), email_verified_at: account.emailVerifiedAt, username: account.username, password_hash: null })
     .returning('id')
     .executeTakeFirstOrThrow()
   await trx.insertInto('user_roles').values({ user_id: id, role_name: role }).execute()

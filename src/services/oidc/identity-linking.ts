@@ -68,7 +68,7 @@ export function createIdentityLinking ({ db, audit, notifyLinked }: IdentityLink
       if (attempt < USERNAME_ATTEMPTS - 1 && await identities.usernameTaken(db, username)) continue
       try {
         return await db.transaction().execute(async (trx) => {
-          const userId = await identities.insertPasswordlessUser(trx, { email: identity.email, username }, DEFAULT_ROLE)
+          const userId = await identities.insertPasswordlessUser(trx, { email: identity.email, emailVerifiedAt: identity.emailVerified ? new Date() : null, username }, DEFAULT_ROLE)
           return await identities.insertIdentity(trx, { provider: identity.provider, subject: identity.subject, userId, email: identity.email })
         })
       } catch (err) {
