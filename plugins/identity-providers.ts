@@ -5,14 +5,11 @@
  */
 import fp from 'fastify-plugin'
 import { listOf } from '../src/oidc-settings.js'
-import type { IssuedSession } from '../src/services/auth.js'
-import { errors } from '../src/errors.js'
 import { createIdentityLinking, type LinkedNotice } from '../src/services/oidc/identity-linking.js'
 import { createOneTimeCodes } from '../src/services/oidc/one-time-codes.js'
 import { createProviderRegistry, type ProviderRegistry } from '../src/services/oidc/provider-registry.js'
 import { createProviderSignIn, type ProviderSignIn } from '../src/services/oidc/provider-sign-in.js'
 import { createRedirectFlow } from '../src/services/oidc/redirect-flow.js'
-import type { SessionOrigin } from '../src/services/sessions.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,20 +37,6 @@ export default fp(async (app) => {
       if (user !== undefined) app.notifier.send('identity-linked', user, { provider, providerEmail, origin })
     })
   }
-  const completeSignIn = async (userId: string, _amr: ['fed'], origin: SessionOrigin): Promise<IssuedSession> => {
-    const grant = await app.sessions.start(userId, origin)
-    if (grant === undefined) throw errors.invalidCredentials()
-    const access = app.accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
-    return {
-      accessToken: access.token,
-      expiresIn: access.expiresIn,
-      refreshToken: grant.refreshToken,
-      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
-      sessionId: grant.sessionId,
-      user: grant.user
-    }
-  }
-
   app.decorate('identityProviders', registry)
   app.decorate('providerSignIn', createProviderSignIn({
     registry,
@@ -61,6 +44,7 @@ export default fp(async (app) => {
     codes: createOneTimeCodes(app.ephemeral),
     linking: createIdentityLinking({ db: app.db, audit: app.audit, notifyLinked }),
     redirectUris: listOf(config.OAUTH_REDIRECT_URIS),
-    completeSignIn
+    // The one step after a verified first factor: a session, or 401 mfa_required for an account with a second factor.
+    completeSignIn: (userId, amr, origin) => app.signIn.complete(userId, amr, origin)
   }))
 }, { name: 'identity-providers', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'services'] })

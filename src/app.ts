@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
 import tracing from '../plugins/tracing.js'
@@ -45,6 +46,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -57,7 +60,14 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
 // Query parameters that carry a credential: the provider's code and state at the callback, a link token at authorize.
@@ -74,7 +84,7 @@ export const LOG_SERIALIZERS = {
   })
 }
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -91,6 +101,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)

@@ -24,6 +24,18 @@ t.test('native ID-token sign-in', async (t) => {
     t.equal(res.json().user.email, 'native@example.com')
     const again = await signIn({ id_token: await idp.idToken('native-sub') })
     t.equal(again.json().user.id, res.json().user.id, 'a linked identity signs in to its account')
+    const claims = JSON.parse(Buffer.from(String(res.json().access_token).split('.')[1] ?? '', 'base64url').toString('utf8'))
+    t.strictSame(claims.amr, ['fed'])
+  })
+
+  t.test('an account with a second factor answers mfa_required', async (t) => {
+    idp.accounts.set('mfa-sub', { email: 'mfa@example.com', email_verified: true })
+    const first = await signIn({ id_token: await idp.idToken('mfa-sub') })
+    await app.db.insertInto('mfa_totp').values({ user_id: first.json().user.id, secret_sealed: 'sealed', confirmed_at: new Date() }).execute()
+    const res = await signIn({ id_token: await idp.idToken('mfa-sub') })
+    t.equal(res.statusCode, 401)
+    t.equal(res.json().code, 'mfa_required')
+    t.type(res.json().mfa_token, 'string')
   })
 
   t.test('every client id is an accepted audience', async (t) => {

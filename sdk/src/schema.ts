@@ -152,7 +152,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a username or email and a password */
+        /**
+         * Log in with a username or email and a password
+         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -1562,6 +1565,23 @@ export interface operations {
                         /** @enum {string} */
                         error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client";
                         error_description: string;
+                    };
+                };
+            };
+            /** @description The credentials were right, but the grant needs another step first (the convention OAuth2 servers use for MFA) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        error: "mfa_required";
+                        error_description: string;
+                        /** @description `mfa_required`: complete the login at POST /auth/mfa/verify (single use, 5 minutes) */
+                        mfa_token?: string;
+                        /** @description `mfa_required`: the second factors the account can use */
+                        methods?: string[];
                     };
                 };
             };
