@@ -120,6 +120,21 @@ export interface AuthEventsTable {
   details: ColumnType<EventDetails, string | undefined, never>
 }
 
+export type SigningKeyState = 'next' | 'current' | 'retired'
+
+export interface SigningKeysTable {
+  kid: string
+  alg: 'EdDSA' | 'ES256' | 'RS256'
+  /** jsonb: written as JSON text, read back parsed. */
+  public_jwk: ColumnType<Record<string, unknown>, string, never>
+  /** Sealed by the secret box (context: the kid). */
+  private_key: string
+  state: SigningKeyState
+  created_at: Date
+  activated_at: NullableTimestamp
+  retired_at: NullableTimestamp
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -130,6 +145,7 @@ export interface Database {
   email_verifications: EmailVerificationsTable
   auth_events: AuthEventsTable
   identities: IdentitiesTable
+  signing_keys: SigningKeysTable
   mfa_totp: MfaTotpTable
   mfa_recovery_codes: MfaRecoveryCodesTable
 }
@@ -143,6 +159,8 @@ export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type EmailVerificationRow = Selectable<EmailVerificationsTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
 export type IdentityRow = Selectable<IdentitiesTable>
+export type SigningKeyRow = Selectable<SigningKeysTable>
+export type NewSigningKey = Insertable<SigningKeysTable>
 export type MfaTotpRow = Selectable<MfaTotpTable>
 export type MfaRecoveryCodeRow = Selectable<MfaRecoveryCodesTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
