@@ -8,9 +8,15 @@ export const Check = Type.Object({
   backend: Type.String({ description: 'postgres, pglite, redis or memory' })
 })
 
+/** Present when providers are configured; one that is down disables its sign-in only, so it never fails readiness. */
+export const IdentityProvidersCheck = Type.Object({
+  status: StringEnum(['ok', 'degraded']),
+  unavailable: Type.Array(Type.String(), { description: 'Providers not discovered yet: their sign-in answers 503' })
+})
+
 export const HealthReport = Type.Object({
   status: StringEnum(['ok', 'error']),
-  checks: Type.Object({ database: Check, redis: Check }),
+  checks: Type.Object({ database: Check, redis: Check, identity_providers: Type.Optional(IdentityProvidersCheck) }),
   version: Type.String(),
   uptime_s: Type.Number()
 })

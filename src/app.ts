@@ -1,5 +1,5 @@
 /** Builds the whole app without listening; the domain inside it comes from createServices, as the CLIs' does. */
-import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyRequest, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import { parseTrustProxy, type Config } from './config.js'
@@ -19,6 +19,7 @@ import stores from '../plugins/stores.js'
 import accessTokens from '../plugins/access-tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import identityProviders from '../plugins/identity-providers.js'
 import introspection from '../plugins/introspection.js'
 import retention from '../plugins/retention.js'
 import auth from '../plugins/auth.js'
@@ -31,10 +32,12 @@ import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import passkeyRoutes from '../routes/auth/passkey.js'
 import mfaVerifyRoute from '../routes/auth/mfa.js'
+import oauthRoutes from '../routes/auth/oauth.js'
 import userRoutes from '../routes/users/index.js'
 import userPasskeyRoutes from '../routes/users/passkeys.js'
 import adminUserRoutes from '../routes/users/admin.js'
 import mfaRoutes from '../routes/users/mfa.js'
+import identityRoutes from '../routes/users/identities.js'
 import roleRoutes from '../routes/roles/index.js'
 import healthRoutes from '../routes/health/index.js'
 import metaRoutes from '../routes/meta/index.js'
@@ -77,8 +80,22 @@ export const REDACTED_PATHS = [
   '*.otpauth_uri'
 ]
 
+// Query parameters that carry a credential: the provider's code and state at the callback, a link token at authorize.
+const SECRET_QUERY_PARAMS = /([?&](?:code|state|link_token|token)=)[^&#]*/g
+
+/** Fastify's request log fields, with the values of secret query parameters masked. */
+export const LOG_SERIALIZERS = {
+  req: (request: FastifyRequest) => ({
+    method: request.method,
+    url: request.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]'),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort
+  })
+}
+
 export async function buildApp ({ config, logger, database, clock, now }: BuildOptions) {
-  const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
+  const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' }, serializers: LOG_SERIALIZERS }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
     trustProxy: parseTrustProxy(config.TRUST_PROXY),
@@ -116,6 +133,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     await app.register(accessTokens, { now })
     await app.register(mail)
     await app.register(services)
+    await app.register(identityProviders)
     await app.register(introspection)
     await app.register(retention)
     await app.register(auth)
@@ -133,10 +151,12 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(passkeyRoutes, { prefix: '/auth' })
       await api.register(mfaVerifyRoute, { prefix: '/auth' })
+      await api.register(oauthRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(userPasskeyRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
       await api.register(mfaRoutes, { prefix: '/users' })
+      await api.register(identityRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })
     }, { prefix: '/api/v1' })
   } catch (err) {

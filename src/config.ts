@@ -1,9 +1,12 @@
 /** Every setting of the service, from one TypeBox schema, loaded with env-schema. */
+import { readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
+import { parseEnv } from 'node:util'
 import { envSchema } from 'env-schema'
 import { Type, type Static } from '@sinclair/typebox'
 import { ConfigError, describeSchemaIssues } from './config-errors.js'
 import { configProblems, parseCorsOrigins } from './config-rules.js'
+import { gatherOidcProviders, OidcProviderSchema } from './oidc-settings.js'
 
 const Seconds = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
 const PerMinute = (defaultValue: number) => Type.Integer({ minimum: 1, default: defaultValue })
@@ -91,7 +94,14 @@ export const ConfigSchema = Type.Object({
   /** Generate a missing JWT_SECRET or JWT_KEY_ENCRYPTION_KEY into DATA_DIR instead of refusing to start. */
   GENERATE_MISSING_SECRETS: Type.Optional(Type.Boolean()),
   /** Without SMTP_URL, log the bodies of mails too (a logged reset link is a working credential). */
-  LOG_MAIL_BODIES: Type.Optional(Type.Boolean())
+  LOG_MAIL_BODIES: Type.Optional(Type.Boolean()),
+  PUBLIC_URL: Type.String({ pattern: '^https?://', default: 'http://localhost:3000' }),
+  OIDC_PROVIDERS: Type.String({ default: '' }),
+  OAUTH_REDIRECT_URIS: Type.String({ default: '' }),
+  OIDC_ALLOW_INSECURE_HTTP: Type.Boolean({ default: false }),
+  OIDC_REFETCH_INTERVAL: Type.Integer({ minimum: 0, default: 5 }),
+  /** Not an environment variable: gathered from `OIDC_PROVIDERS` and `OIDC_<NAME>_*` by `loadConfig`. */
+  oidc_providers: Type.Array(OidcProviderSchema, { default: [] })
 })
 
 /** The settings whose default NODE_ENV=production makes strict. */
@@ -111,7 +121,8 @@ export function loadConfig (env: Record<string, string | undefined>, options: Lo
   try {
     loaded = envSchema<Static<typeof ConfigSchema>>({
       schema: ConfigSchema,
-      data: defined,
+      // Provider settings have names of their own (`OIDC_<NAME>_*`), so they are gathered from every source first.
+      data: { ...defined, oidc_providers: gatherOidcProviders(options.dotenv === true ? { ...dotenvFile(), ...defined } : defined) },
       env: false,
       dotenv: options.dotenv ?? false
     })
@@ -130,6 +141,15 @@ export function loadConfig (env: Record<string, string | undefined>, options: Lo
   const problems = configProblems(config)
   if (problems.length > 0) throw new ConfigError(problems)
   return config
+}
+
+function dotenvFile (): Record<string, string | undefined> {
+  try {
+    return parseEnv(readFileSync('.env', 'utf8'))
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return {}
+    throw err
+  }
 }
 
 /** Whether a missing secret stops the start instead of being generated into DATA_DIR (with a warning). */

@@ -2,7 +2,7 @@ import t from 'tap'
 import { createPasswordHasher } from '../src/services/password-hasher.js'
 import { build, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
-const paramsOf = (hash: string): string | undefined => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
+const paramsOf = (hash: string | null): string | undefined => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash ?? '')?.[1]
 
 t.test('a hash with outdated parameters is upgraded on the next successful login', async (t) => {
   // The test app hashes with m=1024, t=1, p=1 (TEST_ENV); this stands in for an older configuration.

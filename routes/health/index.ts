@@ -26,6 +26,12 @@ async function timed (probe: () => Promise<unknown>): Promise<{ status: 'ok' | '
   }
 }
 
+function identityProvidersCheck (app: FastifyInstance): Pick<Report['checks'], 'identity_providers'> {
+  if (app.identityProviders.list().length === 0) return {}
+  const unavailable = app.identityProviders.undiscovered()
+  return { identity_providers: { status: unavailable.length === 0 ? 'ok' : 'degraded', unavailable } }
+}
+
 export async function healthReport (app: FastifyInstance, version: string): Promise<Report> {
   const [database, redis] = await Promise.all([
     timed(() => sql`select 1`.execute(app.db)),
@@ -35,7 +41,8 @@ export async function healthReport (app: FastifyInstance, version: string): Prom
     status: database.status === 'ok' && redis.status === 'ok' ? 'ok' : 'error',
     checks: {
       database: { ...database, backend: app.dbKind === 'postgres' ? 'postgres' : 'pglite' },
-      redis: { ...redis, backend: app.revocations.kind }
+      redis: { ...redis, backend: app.revocations.kind },
+      ...identityProvidersCheck(app)
     },
     version,
     uptime_s: Math.round(process.uptime())

@@ -7,7 +7,8 @@ export interface UsersTable {
   id: Generated<string>
   email: string
   username: string
-  password_hash: string
+  /** Null for an account made from a provider identity that never set a password. */
+  password_hash: string | null
   is_active: Generated<boolean>
   created_at: Generated<Date>
   updated_at: Generated<Date>
@@ -77,6 +78,15 @@ export interface EmailVerificationsTable {
   created_at: Generated<Date>
   expires_at: Date
   used_at: NullableTimestamp
+}
+
+export interface IdentitiesTable {
+  id: Generated<string>
+  provider: string
+  subject: string
+  user_id: string
+  email: string | null
+  created_at: Generated<Date>
 }
 
 export interface MfaTotpTable {
@@ -149,6 +159,7 @@ export interface Database {
   password_reset_tokens: PasswordResetTokensTable
   email_verifications: EmailVerificationsTable
   auth_events: AuthEventsTable
+  identities: IdentitiesTable
   signing_keys: SigningKeysTable
   mfa_totp: MfaTotpTable
   mfa_recovery_codes: MfaRecoveryCodesTable
@@ -163,6 +174,7 @@ export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type EmailVerificationRow = Selectable<EmailVerificationsTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type IdentityRow = Selectable<IdentitiesTable>
 export type SigningKeyRow = Selectable<SigningKeysTable>
 export type NewSigningKey = Insertable<SigningKeysTable>
 export type MfaTotpRow = Selectable<MfaTotpTable>

@@ -38,6 +38,13 @@ export type AuthEvent =
   | { type: 'passkey_removed', userId: string, details: { passkey_id: string } }
   /** A correctly signed assertion whose signature counter did not move forward: a cloned authenticator. */
   | { type: 'passkey_counter_regressed', userId: string, details: { passkey_id: string, stored_counter: number, presented_counter: number } }
+  /** A provider identity resolved to this account (a session, or `mfa_required`, follows). */
+  | { type: 'provider_sign_in', userId: string, details: { provider: string, identity_id: string } }
+  /** A provider identity was refused: its email belongs to an account that must link it itself, or the account is inactive. */
+  | { type: 'provider_sign_in_refused', userId: string | null, details: { provider: string, reason: 'account_exists' | 'inactive_account' } }
+  /** `via`: a new account made from it, an account whose verified email matched, or its signed-in owner. */
+  | { type: 'identity_linked', userId: string, details: { provider: string, identity_id: string, via: 'new_account' | 'verified_email' | 'signed_in' } }
+  | { type: 'identity_unlinked', userId: string, details: { provider: string, identity_id: string } }
   /** An administrator soft-deleted someone else's account. */
   | { type: 'account_deleted', userId: string, details: { deleted_by: string } }
 

@@ -74,7 +74,7 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
         await throttle.failed(keys)
         throw errors.invalidCredentials()
       }
-      if (hasher.needsRehash(user.password_hash)) {
+      if (user.password_hash !== null && hasher.needsRehash(user.password_hash)) {
         // Only replaces the hash it verified: a reset committed meanwhile is never overwritten.
         await users.upgradePasswordHash(user.id, user.password_hash, await hasher.hash(password))
       }

@@ -12,10 +12,11 @@ export interface HashParameters {
 
 export interface PasswordHasher {
   hash: (password: string) => Promise<string>
-  verify: (passwordHash: string, password: string) => Promise<boolean>
+  /** A null hash (an account without a password) spends the same time and is never a match. */
+  verify: (passwordHash: string | null, password: string) => Promise<boolean>
   /** Spends the same time as a real verification, for logins of unknown accounts. */
   verifyDummy: (password: string) => Promise<void>
-  needsRehash: (passwordHash: string) => boolean
+  needsRehash: (passwordHash: string | null) => boolean
 }
 
 /** NIST SP 800-63B: compare passwords after Unicode NFKC normalization. */
@@ -49,11 +50,16 @@ export function createPasswordHasher (parameters: HashParameters, concurrency: n
 
   return {
     hash: (password) => limit(() => hash(normalizePassword(password), options)),
-    verify: verifyHash,
+    async verify (passwordHash, password) {
+      if (passwordHash !== null) return await verifyHash(passwordHash, password)
+      await verifyHash(await dummyHash, password)
+      return false
+    },
     async verifyDummy (password) {
       await verifyHash(await dummyHash, password)
     },
     needsRehash (passwordHash) {
+      if (passwordHash === null) return false
       try {
         const current = parseOptions(passwordHash)
         return current.algorithm !== Algorithm.Argon2id ||

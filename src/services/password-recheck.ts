@@ -13,7 +13,8 @@ export interface PasswordRecheck {
    * Resolves when `password` matches `passwordHash` of the account `userId`; throws 429 when the
    * account's failed logins are used up, and 400 `invalid_current_password` (at `field`) when wrong.
    */
-  confirm: (userId: string, passwordHash: string, password: string, field?: string) => Promise<void>
+  /** `passwordHash` null: an account without a password (provider sign-in only), which no password confirms. */
+  confirm: (userId: string, passwordHash: string | null, password: string, field?: string) => Promise<void>
 }
 
 export function createPasswordRecheck (hasher: PasswordHasher, throttle: LoginThrottle): PasswordRecheck {
