@@ -32,6 +32,6 @@ export default fp(async (app) => {
   app.decorate('signingKeys', keys)
   app.decorate('accessTokens', createAccessTokens(
     { sign: (claims: AccessClaims) => app.jwt.sign(claims), verify: (token: string) => app.jwt.verify(token) },
-    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL }
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clientId: config.JWT_CLIENT_ID, ttlSeconds: config.ACCESS_TOKEN_TTL }
   ))
 }, { name: 'tokens', dependencies: ['config'] })

@@ -24,6 +24,7 @@ export const ConfigSchema = Type.Object({
   JWT_PUBLIC_KEY: Type.Optional(Type.String()),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'auth-service' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'auth-service' }),
+  JWT_CLIENT_ID: Type.String({ minLength: 1, default: 'auth-service' }),
   ACCESS_TOKEN_TTL: Seconds(900),
   REFRESH_TOKEN_TTL: Seconds(604800),
   SESSION_MAX_AGE: Seconds(2592000),

@@ -30,7 +30,7 @@ t.test('HS256 access tokens', async (t) => {
     const { header: h, payload, signingInput, signature } = decodeJwt(session.access_token)
     t.strictSame(h, { alg: 'HS256', typ: 'at+jwt' })
     t.equal(signature, withSecret(signingInput))
-    t.strictSame(Object.keys(payload).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
+    t.strictSame(Object.keys(payload).sort(), ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
     t.equal(payload.iss, ISSUER)
     t.equal(payload.aud, AUDIENCE)
     t.equal(payload.sub, session.user.id)

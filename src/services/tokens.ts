@@ -13,6 +13,8 @@ export interface AccessClaims {
   iat: number
   exp: number
   roles: string[]
+  /** RFC 9068 §2.2: the OAuth client the token was issued to; absent from tokens issued before it was added. */
+  client_id?: string
 }
 
 export interface JwtFunctions {
@@ -24,6 +26,7 @@ export interface JwtFunctions {
 export interface AccessTokenSettings {
   issuer: string
   audience: string
+  clientId: string
   ttlSeconds: number
 }
 
@@ -45,7 +48,8 @@ export function createAccessTokens (jwt: JwtFunctions, settings: AccessTokenSett
         jti: randomUUID(),
         iat,
         exp: iat + settings.ttlSeconds,
-        roles
+        roles,
+        client_id: settings.clientId
       }
       return { token: jwt.sign(claims), expiresIn: settings.ttlSeconds, claims }
     },
