@@ -2,6 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { Email, OpaqueToken, Password, StringEnum, Username } from './common.js'
 import { User } from './user.js'
+import { Problem } from './problem.js'
 
 export const Session = Type.Object({
   access_token: Type.String({ description: 'JWT (typ at+jwt) for `Authorization: Bearer`' }),
@@ -39,6 +40,14 @@ export const RefreshBody = Type.Object({
 }, { additionalProperties: false, description: 'The refresh token, or none to use the `refresh_token` cookie' })
 export type RefreshBody = Static<typeof RefreshBody>
 
+export const RevocationRequest = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token to revoke' }),
+  token_type_hint: Type.Optional(Type.String({ maxLength: 64, description: '`refresh_token`; any other hint is ignored' })),
+  client_id: Type.Optional(Type.String({ maxLength: 256 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 256 }))
+}, { description: 'RFC 7009 §2.1, application/x-www-form-urlencoded; unrecognized parameters are ignored' })
+export type RevocationRequest = Static<typeof RevocationRequest>
+
 export const LogoutBody = Type.Object({
   scope: Type.Optional(StringEnum(['local', 'global', 'others'], {
     default: 'local',
@@ -67,10 +76,37 @@ export const TokenResponse = Type.Object({
 })
 
 export const OAuthError = Type.Object({
-  error: StringEnum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client']),
+  error: Type.String({
+    description: 'RFC 6749 §5.2 code (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`, ' +
+      '`server_error`), or the problem code of API.md where no OAuth code fits (`rate_limited`)',
+    examples: ['invalid_grant']
+  }),
   error_description: Type.String()
-}, { description: 'RFC 6749 §5.2' })
+}, { $id: 'OAuthError', description: 'RFC 6749 §5.2 error response (application/json)' })
 export type OAuthError = Static<typeof OAuthError>
+
+const OAuthErrorResponse = Type.Unsafe<OAuthError>({
+  description: 'OAuth 2.0 error',
+  content: { 'application/json': { schema: Type.Ref(OAuthError) } }
+})
+
+/** Response schemas for the error statuses of an OAuth endpoint (400, 429 and 503 are always possible). */
+export function oauthErrors (...statuses: number[]): Record<number, typeof OAuthErrorResponse> {
+  return Object.fromEntries([400, 429, 503, ...statuses].map((s) => [s, OAuthErrorResponse]))
+}
+
+const ProblemOrOAuthErrorResponse = Type.Unsafe<Problem | OAuthError>({
+  description: 'A problem, or an OAuth 2.0 error when the request was an OAuth form',
+  content: {
+    'application/problem+json': { schema: Type.Ref(Problem) },
+    'application/json': { schema: Type.Ref(OAuthError) }
+  }
+})
+
+/** For a route taking both the service's JSON and an OAuth form: each status in the shape of the request. */
+export function problemsOrOAuthErrors (...statuses: number[]): Record<number, typeof ProblemOrOAuthErrorResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemOrOAuthErrorResponse]))
+}
 
 export const ForgotPasswordBody = Type.Object({
   email: Email

@@ -21,6 +21,7 @@ import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import revokeRoute from '../routes/auth/revoke.js'
 import passwordRoutes from '../routes/auth/password.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
@@ -30,7 +31,7 @@ import metaRoutes from '../routes/meta/index.js'
 import metricsRoutes from '../routes/metrics/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
-import { Session } from '../schemas/auth.js'
+import { OAuthError, Session } from '../schemas/auth.js'
 import { Role } from '../schemas/role.js'
 
 export interface BuildOptions {
@@ -81,6 +82,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     app.addSchema(User)
     app.addSchema(Session)
     app.addSchema(Role)
+    app.addSchema(OAuthError)
 
     await app.register(db, { database })
     await app.register(store)
@@ -98,6 +100,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await app.register(async (api) => {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
+      await api.register(revokeRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })

@@ -42,7 +42,10 @@ t.test('failed-login throttling', async (t) => {
       t.equal(res.json().code, 'invalid_credentials')
     }
     assertThrottled(t, await login(app, user.username, TEST_PASSWORD), 900)
-    assertThrottled(t, await tokenGrant(app, user.username, TEST_PASSWORD), 900)
+    const grant = await tokenGrant(app, user.username, TEST_PASSWORD)
+    t.equal(grant.statusCode, 429, 'the token endpoint is throttled too')
+    t.match(grant.json(), { error: 'rate_limited', error_description: /failed logins/ }, 'in the RFC 6749 shape')
+    t.ok(Number(grant.headers['retry-after']) >= 1, 'with Retry-After')
     t.equal((await login(app, user.email, TEST_PASSWORD)).statusCode, 200, 'the email is a login of its own')
   })
 

@@ -1,4 +1,4 @@
-/** `/api/v1/auth`: register, login, refresh, logout, revoke. */
+/** `/api/v1/auth`: register, login, refresh, logout. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { AppError, errors } from '../../src/errors.js'
@@ -17,7 +17,7 @@ export function originOf (request: FastifyRequest): SessionOrigin {
 }
 
 // These bodies are all optional: a call with no body at all is validated as `{}`.
-async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
+export async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
   request.body ??= {}
 }
 
@@ -107,24 +107,6 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     }
     if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope, originOf(request))
     if (scope !== 'others') clearRefreshCookie(reply, config)
-    return reply.code(204).send()
-  })
-
-  app.post('/revoke', {
-    bodyLimit,
-    preValidation: defaultEmptyBody,
-    schema: {
-      tags: ['auth'],
-      operationId: 'revoke',
-      summary: 'Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error)',
-      body: RefreshBody,
-      response: { 204: { type: 'null', description: 'Revoked, or nothing to revoke' }, ...problems(403, 413, 415) }
-    }
-  }, async (request, reply) => {
-    const presented = presentedRefreshToken(request, request.body.refresh_token)
-    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
-    await app.authService.revokeRefreshToken(presented.token, originOf(request))
-    if (presented.fromCookie) clearRefreshCookie(reply, config)
     return reply.code(204).send()
   })
 }
