@@ -7,7 +7,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { AppError } from '../src/errors.js'
+import { AppError, errors } from '../src/errors.js'
 import type { Authenticated } from '../src/services/auth.js'
 import type { AccessClaims } from '../src/services/tokens.js'
 
@@ -64,7 +64,7 @@ export default fp(async (app) => {
 
   async function authenticateHeader (request: FastifyRequest, header: string): Promise<void> {
     const token = bearerTokenOf(header)
-    if (token === undefined) throw withChallenge(new AppError(401, 'invalid_token', 'The Authorization header must be "Bearer <access token>".'))
+    if (token === undefined) throw withChallenge(errors.invalidToken('The Authorization header must be "Bearer <access token>".'))
     try {
       request.auth = await (request.pendingAuth ?? app.authService.authenticate(token))
     } catch (err) {
@@ -75,7 +75,7 @@ export default fp(async (app) => {
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization
     if (header === undefined) {
-      throw new AppError(401, 'invalid_token', 'This route needs an access token.', { headers: { 'www-authenticate': 'Bearer' } })
+      throw errors.tokenRequired()
     }
     await authenticateHeader(request, header)
   })

@@ -1,7 +1,7 @@
 /** Turns every error into RFC 9457 problem+json with a stable `code`; hides the details of 5xx. */
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { AppError, DependencyError, type ErrorCode, type FieldError } from '../src/errors.js'
+import { AppError, DependencyError, errors as appErrors, type FieldError } from '../src/errors.js'
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json'
 
@@ -32,35 +32,22 @@ function isDependencyFailure (err: unknown): boolean {
   return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(message)
 }
 
-const STATUS_CODES: Record<number, ErrorCode> = {
-  400: 'validation_failed',
-  401: 'invalid_token',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  429: 'rate_limited'
-}
-
 /** Maps any thrown value to the AppError the client sees. */
 export function toAppError (err: unknown): AppError {
   if (err instanceof AppError) return err
   if (isDependencyFailure(err)) {
     const dependency = err instanceof DependencyError ? err.dependency : 'database'
-    return new AppError(503, 'unavailable', `A dependency is unavailable: ${dependency}.`, { headers: { 'retry-after': '5' } })
+    return appErrors.unavailable(dependency)
   }
   const fe = err as Partial<FastifyError> & { validation?: ValidationIssue[] }
   if (Array.isArray(fe.validation)) {
-    const errors = fieldErrors(fe.validationContext, fe.validation)
-    return new AppError(400, 'validation_failed', `The request ${fe.validationContext ?? 'body'} does not match the schema.`, { errors })
+    return appErrors.validation(`The request ${fe.validationContext ?? 'body'} does not match the schema.`, fieldErrors(fe.validationContext, fe.validation))
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500
   if (status >= 400 && status < 500) {
-    const code = STATUS_CODES[status] ?? 'bad_request'
-    return new AppError(status, code, typeof fe.message === 'string' && fe.message !== '' ? fe.message : 'The request is not valid.')
+    return appErrors.http(status, typeof fe.message === 'string' && fe.message !== '' ? fe.message : 'The request is not valid.')
   }
-  return new AppError(500, 'internal_error', 'Something went wrong on our side.')
+  return appErrors.internal()
 }
 
 export function sendProblem (reply: FastifyReply, error: AppError): FastifyReply {
@@ -70,7 +57,8 @@ export function sendProblem (reply: FastifyReply, error: AppError): FastifyReply
     status: error.status,
     detail: error.message,
     code: error.code,
-    ...(error.errors === undefined ? {} : { errors: error.errors })
+    ...(error.errors === undefined ? {} : { errors: error.errors }),
+    ...error.members
   })
 }
 
@@ -82,5 +70,5 @@ export default fp(async (app) => {
     return sendProblem(reply, problem)
   })
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, new AppError(404, 'not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
+    sendProblem(reply, appErrors.notFound(`No route ${request.method} ${request.url.split('?')[0] ?? ''}.`)))
 }, { name: 'errors' })

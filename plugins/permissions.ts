@@ -5,7 +5,7 @@
  */
 import fp from 'fastify-plugin'
 import type { FastifyRequest, FastifySchema, onRequestHookHandler, RouteOptions } from 'fastify'
-import { AppError, errors } from '../src/errors.js'
+import { errors } from '../src/errors.js'
 import { createRoleService, type Actor, type Permission, type RoleService } from '../src/services/roles.js'
 
 export type PermissionGuard = (request: FastifyRequest) => Promise<void>
@@ -46,7 +46,7 @@ export default fp(async (app) => {
   app.decorate('requirePermission', (permission: Permission): PermissionGuard => {
     const guard = async (request: FastifyRequest): Promise<void> => {
       // Fails closed when a route forgot `app.authenticate` in front of it.
-      if (request.auth === null) throw new AppError(401, 'invalid_token', 'This route needs an access token.', { headers: { 'www-authenticate': 'Bearer' } })
+      if (request.auth === null) throw errors.tokenRequired()
       if (!roles.allows(request.auth.claims.roles, permission)) throw errors.forbidden(`This needs the permission ${permission}.`)
     }
     return Object.assign(guard, { [REQUIRED]: permission })

@@ -14,7 +14,7 @@ import fp from 'fastify-plugin'
 import helmet, { type HelmetOptions } from 'helmet'
 import cors from '@fastify/cors'
 import { corsOrigins, type Config } from '../src/config.js'
-import { AppError } from '../src/errors.js'
+import { errors } from '../src/errors.js'
 
 // The API answers JSON only: nothing in it may run, load, embed or be embedded.
 const API_CSP = {
@@ -77,7 +77,7 @@ export default fp(async (app) => {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body: string, done) => {
     const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase()
     if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      done(new AppError(415, 'unsupported_media_type', 'JSON bodies must be UTF-8.'), undefined)
+      done(errors.unsupportedMediaType('JSON bodies must be UTF-8.'), undefined)
       return
     }
     parseJson(request, body, done)

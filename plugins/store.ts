@@ -1,6 +1,6 @@
 /**
- * The shared stores: Redis when `REDIS_URL` is set, in-process otherwise. Exposes `app.revocations`
- * and `app.counters` (the window counters of the throttles).
+ * The shared stores: Redis when `REDIS_URL` is set, in-process otherwise. Exposes `app.revocations`,
+ * `app.counters` (the window counters of the throttles) and `app.ephemeral` (short-lived, single-use values).
  */
 import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
@@ -10,11 +10,15 @@ import type { RevocationStore } from '../src/stores/revocation-store.js'
 import type { CounterStore } from '../src/stores/counter-store.js'
 import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
 import { createRedisCounterStore } from '../src/stores/redis-counter-store.js'
+import type { EphemeralStore } from '../src/stores/ephemeral-store.js'
+import { createMemoryEphemeralStore } from '../src/stores/memory-ephemeral-store.js'
+import { createRedisEphemeralStore } from '../src/stores/redis-ephemeral-store.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     revocations: RevocationStore
     counters: CounterStore
+    ephemeral: EphemeralStore
   }
 }
 
@@ -26,6 +30,7 @@ export default fp(async (app) => {
     app.addHook('onClose', () => store.close())
     app.decorate('revocations', store)
     app.decorate('counters', createMemoryCounterStore())
+    app.decorate('ephemeral', createMemoryEphemeralStore())
     return
   }
   await app.register(fastifyRedis, {
@@ -42,4 +47,5 @@ export default fp(async (app) => {
   app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
   app.decorate('revocations', createRedisRevocationStore(app.redis))
   app.decorate('counters', createRedisCounterStore(app.redis))
+  app.decorate('ephemeral', createRedisEphemeralStore(app.redis))
 }, { name: 'store', dependencies: ['config'] })

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { createAdmin } from './admin-helper.js'
-import { bearer, build } from './helper.js'
+import { createAdmin } from './helpers/admin.js'
+import { bearer, build } from './helpers/app.js'
 
 t.test('DELETE /users/me cannot remove the last active admin', async (t) => {
   const app = await build(t)

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { SelectQueryNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs } from 'kysely'
 import { createAdminUserService } from '../src/services/admin-users.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
-import { createAdmin, login, userWithRoles } from './admin-helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
+import { createAdmin, login, userWithRoles } from './helpers/admin.js'
 
 const USERS = '/api/v1/users'
 

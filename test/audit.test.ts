@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { AuthEventRow } from '../src/db/types.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
-import { parseMail, startSmtpServer } from './smtp.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
+import { parseMail, startSmtpServer } from './helpers/smtp.js'
 
 const AGENT = 'AuditTest/1.0'
 const NEW_PASSWORD = 'another fine passphrase'

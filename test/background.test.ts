@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createBackgroundTasks } from '../src/services/background.js'
-import { build, registerUser } from './helper.js'
-import { startSmtpServer } from './smtp.js'
+import { build, registerUser } from './helpers/app.js'
+import { startSmtpServer } from './helpers/smtp.js'
 
 t.test('a failing task is logged, never thrown at the caller', async (t) => {
   const logged: object[] = []

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { generateOpaqueToken, hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 const NEW_PASSWORD = 'a freshly chosen passphrase'
 

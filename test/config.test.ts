@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { corsOrigins, hashConcurrency, loadConfig, parseTrustProxy } from '../src/config.js'
 import { resolveSigningKeys } from '../src/services/signing-keys.js'
-import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helper.js'
-import { restoredPglite } from './pglite-template.js'
+import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helpers/app.js'
+import { restoredPglite } from './helpers/pglite-template.js'
 
 async function tempDir (t: Test, prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix))

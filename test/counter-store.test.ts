@@ -5,7 +5,7 @@ import type { CounterStore } from '../src/stores/counter-store.js'
 import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
 import { createRedisCounterStore } from '../src/stores/redis-counter-store.js'
 import { DependencyError } from '../src/errors.js'
-import { realRedisUrl, uniqueName } from './helper.js'
+import { realRedisUrl, uniqueName } from './helpers/app.js'
 
 t.test('memory: a fixed window that starts with the first hit', async (t) => {
   let now = 1_000_000

@@ -7,8 +7,8 @@ import { buildApp } from '../src/app.js'
 import { createAdminCommand, EXIT_FAILED, EXIT_OK, EXIT_USAGE, USAGE } from '../src/cli/create-admin-command.js'
 import { lockDataDir } from '../src/db/data-dir-lock.js'
 import { loadConfig } from '../src/config.js'
-import { login } from './admin-helper.js'
-import { bearer, realDatabaseUrl, registerUser, TEST_ENV, TEST_PASSWORD, testEnv } from './helper.js'
+import { login } from './helpers/admin.js'
+import { bearer, realDatabaseUrl, registerUser, TEST_ENV, TEST_PASSWORD, testEnv } from './helpers/app.js'
 
 const PASSWORD = 'a long and unusual passphrase'
 

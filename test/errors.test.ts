@@ -8,7 +8,7 @@ import fc from 'fast-check'
 import type { LightMyRequestResponse } from 'fastify'
 import pg from 'pg'
 import type { App } from '../src/app.js'
-import { bearer, build, realDatabaseUrl, registerUser, TEST_PASSWORD } from './helper.js'
+import { bearer, build, realDatabaseUrl, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
 const PROBLEM_FIELDS = ['code', 'detail', 'status', 'title', 'type']
 

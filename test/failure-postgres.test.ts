@@ -4,8 +4,8 @@
  * test crashes under traffic (`pg_ctl stop -m immediate`) and starts again on the same port.
  */
 import t from 'tap'
-import { registerUser, TEST_PASSWORD } from './helper.js'
-import { buildWithLogs, eventually, startPostgresCluster, probeRequests, startTraffic } from './failure-helpers.js'
+import { registerUser, TEST_PASSWORD } from './helpers/app.js'
+import { buildWithLogs, eventually, startPostgresCluster, probeRequests, startTraffic } from './helpers/failure.js'
 
 const cluster = await startPostgresCluster()
 const skip = typeof cluster === 'string' && `no private PostgreSQL cluster: ${cluster}`

@@ -4,8 +4,8 @@
  * private redis-server that the test kills under traffic and starts again on the same port.
  */
 import t from 'tap'
-import { registerUser, TEST_PASSWORD, uniqueName } from './helper.js'
-import { buildWithLogs, eventually, redisServerMissing, startRedisServer, probeRequests, startTraffic } from './failure-helpers.js'
+import { registerUser, TEST_PASSWORD, uniqueName } from './helpers/app.js'
+import { buildWithLogs, eventually, redisServerMissing, startRedisServer, probeRequests, startTraffic } from './helpers/failure.js'
 
 t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }, async (t) => {
   const redis = await startRedisServer()

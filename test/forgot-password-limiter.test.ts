@@ -4,7 +4,7 @@ import errorsPlugin from '../plugins/errors.js'
 import { createForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
 import type { CounterStore } from '../src/stores/counter-store.js'
 import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 
 const settings = { max: 3, windowSeconds: 3600 }
 

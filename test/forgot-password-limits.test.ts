@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 
 const forgot = (email: string, ip = '203.0.113.7') => ({
   method: 'POST' as const, url: '/api/v1/auth/forgot-password', payload: { email }, remoteAddress: ip

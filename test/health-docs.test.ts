@@ -1,6 +1,6 @@
 import t from 'tap'
 import { packageVersion } from '../src/version.js'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 
 interface Operation {
   operationId?: string

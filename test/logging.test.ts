@@ -2,8 +2,8 @@ import t from 'tap'
 import { Writable } from 'node:stream'
 import { buildApp, REDACTED_PATHS } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { bearer, testEnv } from './helper.js'
-import { restoredPglite } from './pglite-template.js'
+import { bearer, testEnv } from './helpers/app.js'
+import { restoredPglite } from './helpers/pglite-template.js'
 
 class Capture extends Writable {
   readonly lines: string[] = []

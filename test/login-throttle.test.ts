@@ -6,7 +6,7 @@ import { createLoginThrottle, normalizeLogin, withLoginThrottle } from '../src/s
 import type { AuthService, IssuedSession } from '../src/services/auth.js'
 import type { CounterStore } from '../src/stores/counter-store.js'
 import { createMemoryCounterStore } from '../src/stores/memory-counter-store.js'
-import { build, registerUser, TEST_PASSWORD } from './helper.js'
+import { build, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
 const WRONG = 'not the password at all'
 

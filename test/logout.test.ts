@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import type { App } from '../src/app.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 const me = (app: App, token: string) => app.inject({ url: '/api/v1/users/me', headers: bearer(token) })
 const refresh = (app: App, token: string | undefined) =>

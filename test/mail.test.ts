@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createMailer } from '../src/services/mail.js'
-import { parseMail, startSmtpServer } from './smtp.js'
+import { parseMail, startSmtpServer } from './helpers/smtp.js'
 
 const message = {
   to: 'ada@example.com',

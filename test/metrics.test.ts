@@ -1,6 +1,6 @@
 import t from 'tap'
 import { register as globalRegistry } from 'prom-client'
-import { build } from './helper.js'
+import { build } from './helpers/app.js'
 
 t.test('GET /metrics', async (t) => {
   const app = await build(t)

@@ -9,7 +9,7 @@ import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { freshDatabase, realDatabaseUrl, registerUser, TEST_ENV, TEST_PASSWORD } from './helper.js'
+import { freshDatabase, realDatabaseUrl, registerUser, TEST_ENV, TEST_PASSWORD } from './helpers/app.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const migrationNames = readdirSync(join(root, 'migrations'))

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
 import { passwordProblem, PASSWORD_MAX_LENGTH, type PasswordPolicy } from '../src/services/password-policy.js'
-import { build, registerUser } from './helper.js'
+import { build, registerUser } from './helpers/app.js'
 
 const common = await loadCommonPasswords()
 const policy: PasswordPolicy = { minLength: 8, common }

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, registerUser, TEST_PASSWORD } from './helper.js'
-import { parseMail, startSmtpServer } from './smtp.js'
+import { bearer, build, registerUser, TEST_PASSWORD } from './helpers/app.js'
+import { parseMail, startSmtpServer } from './helpers/smtp.js'
 
 const APP_URL = 'https://app.example/account/'
 const MAIL_FROM = 'Example Accounts <accounts@app.example>'

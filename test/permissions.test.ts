@@ -4,8 +4,8 @@ import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs 
 import { buildApp, type App } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { covers, createRoleService, grants } from '../src/services/roles.js'
-import { bearer, testEnv } from './helper.js'
-import { restoredPglite } from './pglite-template.js'
+import { bearer, testEnv } from './helpers/app.js'
+import { restoredPglite } from './helpers/pglite-template.js'
 
 t.test('grants: exact permissions, resource wildcards and *', async (t) => {
   const held = (...p: string[]) => new Set(p)

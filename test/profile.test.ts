@@ -1,6 +1,6 @@
 import t from 'tap'
 import { generateOpaqueToken, hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, registerUser, TEST_PASSWORD } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
 t.test('PATCH /users/me', async (t) => {
   const app = await build(t)

@@ -9,7 +9,7 @@
 import t from 'tap'
 import fc from 'fast-check'
 import type { InjectOptions, LightMyRequestResponse } from 'fastify'
-import { build, registerUser } from './helper.js'
+import { build, registerUser } from './helpers/app.js'
 
 const SEED = Number(process.env.PROPERTY_SEED ?? 20260520)
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40)

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto'
 import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
-import { bearer, build, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 const JWKS = '/.well-known/jwks.json'
 

@@ -2,8 +2,8 @@ import t from 'tap'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { App } from '../src/app.js'
 import { hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, realDatabaseUrl, registerUser, type SessionBody } from './helper.js'
-import { decodeJwt } from './jwt-forge.js'
+import { bearer, build, realDatabaseUrl, registerUser, type SessionBody } from './helpers/app.js'
+import { decodeJwt } from './helpers/jwt-forge.js'
 
 const refresh = (app: App, token: string | undefined) =>
   app.inject({ method: 'POST', url: '/api/v1/auth/refresh', payload: { refresh_token: token } })

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks'
 import { Algorithm, hash } from '@node-rs/argon2'
 import type { App } from '../src/app.js'
 import { createPasswordHasher } from '../src/services/password-hasher.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 const register = (app: App, payload: object, headers: Record<string, string> = {}) =>
   app.inject({ method: 'POST', url: '/api/v1/auth/register', payload, headers })

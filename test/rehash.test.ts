@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createPasswordHasher } from '../src/services/password-hasher.js'
-import { build, registerUser, TEST_PASSWORD } from './helper.js'
+import { build, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
 const paramsOf = (hash: string): string | undefined => /^\$argon2id\$v=19\$(m=\d+,t=\d+,p=\d+)\$/.exec(hash)?.[1]
 

@@ -1,6 +1,6 @@
 import t from 'tap'
-import { bearer, build, registerUser } from './helper.js'
-import { createAdmin, grantRoles, login, userWithRoles } from './admin-helper.js'
+import { bearer, build, registerUser } from './helpers/app.js'
+import { createAdmin, grantRoles, login, userWithRoles } from './helpers/admin.js'
 
 const ROLES = '/api/v1/roles'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helper.js'
+import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helpers/app.js'
 
 const SPA = 'https://app.example'
 const EVIL = 'https://evil.example'

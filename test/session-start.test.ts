@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, registerUser } from './helper.js'
+import { build, registerUser } from './helpers/app.js'
 
 t.test('a session starts only for a live, active account', async (t) => {
   const app = await build(t)

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 interface ListedSession {
   id: string

@@ -6,7 +6,7 @@ import { DependencyError } from '../src/errors.js'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
 import type { RevocationStore } from '../src/stores/revocation-store.js'
-import { realRedisUrl, uniqueName } from './helper.js'
+import { realRedisUrl, uniqueName } from './helpers/app.js'
 
 interface Subject {
   store: RevocationStore

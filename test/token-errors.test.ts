@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, registerUser } from './helper.js'
+import { build, registerUser } from './helpers/app.js'
 
 t.test('the token endpoint answers a bad grant in the RFC 6749 §5.2 shape, not 500', async (t) => {
   const app = await build(t)

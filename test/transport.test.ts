@@ -2,7 +2,7 @@ import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import type { App } from '../src/app.js'
 import { hashOpaqueToken } from '../src/services/tokens.js'
-import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
 function refreshCookie (res: LightMyRequestResponse) {
   return res.cookies.find((c) => c.name === 'refresh_token')

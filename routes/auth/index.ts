@@ -1,7 +1,7 @@
 /** `/api/v1/auth`: register, login, refresh, logout. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
-import { AppError, errors } from '../../src/errors.js'
+import { errors } from '../../src/errors.js'
 import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
@@ -101,7 +101,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     if (target === undefined) {
       const presented = presentedRefreshToken(request, request.body.refresh_token)
       if (presented === undefined) {
-        throw new AppError(401, 'invalid_token', 'Give an access token, or a refresh token in the body or the cookie.', { headers: { 'www-authenticate': 'Bearer' } })
+        throw errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
       }
       target = await app.authService.sessionOfRefreshToken(presented.token)
     }

@@ -4,7 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../../src/config.js'
-import { AppError } from '../../src/errors.js'
+import { errors } from '../../src/errors.js'
 import type { IssuedSession } from '../../src/services/auth.js'
 import type { Session } from '../../schemas/auth.js'
 
@@ -59,7 +59,7 @@ export function presentedRefreshToken (request: FastifyRequest, fromBody: string
   const cookie = request.cookies[REFRESH_COOKIE]
   if (cookie === undefined || cookie === '') return undefined
   if (request.headers[TRANSPORT_HEADER] === undefined) {
-    throw new AppError(403, 'forbidden', 'A refresh token sent only as a cookie needs the X-Auth-Transport header (CSRF defence).')
+    throw errors.forbidden('A refresh token sent only as a cookie needs the X-Auth-Transport header (CSRF defence).')
   }
   return { token: cookie, fromCookie: true }
 }

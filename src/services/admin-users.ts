@@ -1,7 +1,7 @@
 /** Managing other people's accounts: listing, reading, (de)activating, changing roles, deleting. */
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../db/types.js'
-import { AppError, errors } from '../errors.js'
+import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import { ADMIN_ROLE, covers, type Actor } from './roles.js'
 import type { SessionService } from './sessions.js'
@@ -57,8 +57,6 @@ function prefixPattern (q: string): string {
   return `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
 }
 
-const conflict = (detail: string) => new AppError(409, 'conflict', detail)
-
 interface HeldRole { name: string, permissions: string[] }
 
 /** Locks the live account and answers it with the roles it holds now. */
@@ -76,7 +74,7 @@ async function lockTarget (trx: Transaction<Database>, id: string): Promise<{ is
 
 /** An actor may only manage accounts, and hand out roles, whose permissions it holds itself: `users:write` alone cannot make an admin. */
 function assertCovers (actor: Actor, roles: HeldRole[], detail: string): void {
-  if (!covers(actor.permissions, roles.flatMap((r) => r.permissions))) throw new AppError(403, 'forbidden', detail)
+  if (!covers(actor.permissions, roles.flatMap((r) => r.permissions))) throw errors.forbidden(detail)
 }
 
 async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Promise<void> {
@@ -88,7 +86,7 @@ async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Prom
     .where('users.deleted_at', 'is', null)
     .limit(1)
     .executeTakeFirst()
-  if (other === undefined) throw conflict('This is the last active admin; make another account admin first.')
+  if (other === undefined) throw errors.conflict('This is the last active admin; make another account admin first.')
 }
 
 const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r.name === ADMIN_ROLE)
@@ -150,10 +148,10 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
       const user = await db.transaction().execute(async (trx) => {
         const target = await lockTarget(trx, id)
         assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
-        if (actor.id === id && patch.is_active === false) throw conflict('You cannot deactivate your own account.')
+        if (actor.id === id && patch.is_active === false) throw errors.conflict('You cannot deactivate your own account.')
         const wanted = patch.roles
         if (actor.id === id && wanted !== undefined && hasAdmin(target.roles) && !wanted.includes(ADMIN_ROLE)) {
-          throw conflict('You cannot take the admin role from your own account; another admin has to.')
+          throw errors.conflict('You cannot take the admin role from your own account; another admin has to.')
         }
         if (wanted !== undefined) {
           // Shared locks keep the roles from being deleted before this commits.
@@ -191,7 +189,7 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
       await db.transaction().execute(async (trx) => {
         const target = await lockTarget(trx, id)
         assertCovers(actor, target.roles, 'You can only manage accounts whose permissions you hold yourself.')
-        if (actor.id === id) throw conflict('You cannot delete your own account here; use DELETE /users/me.')
+        if (actor.id === id) throw errors.conflict('You cannot delete your own account here; use DELETE /users/me.')
         if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, id)
         await users.markDeleted(id, trx)
       })

@@ -1,7 +1,7 @@
 /** Roles, and the in-process map of role -> permissions the permission guard reads on every request. */
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/types.js'
-import { AppError } from '../errors.js'
+import { errors } from '../errors.js'
 
 /** What this service checks; the API grants nothing else. */
 export const PERMISSIONS = ['users:read', 'users:write', 'users:delete', 'roles:read', 'roles:write'] as const
@@ -111,13 +111,13 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
     },
 
     async create (input: { name: string, description?: string | undefined, permissions: string[] }, actor: ReadonlySet<string>): Promise<Role> {
-      if (!covers(actor, input.permissions)) throw new AppError(403, 'forbidden', 'A role can only be given permissions you hold yourself.')
+      if (!covers(actor, input.permissions)) throw errors.forbidden('A role can only be given permissions you hold yourself.')
       const role = await db.insertInto('roles')
         .values({ name: input.name, description: input.description ?? '', permissions: [...new Set(input.permissions)] })
         .onConflict((oc) => oc.column('name').doNothing())
         .returning(roleColumns)
         .executeTakeFirst()
-      if (role === undefined) throw new AppError(409, 'role_exists', `A role named "${input.name}" already exists.`)
+      if (role === undefined) throw errors.roleExists(input.name)
       await reload()
       return role
     },
@@ -129,9 +129,9 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
     async remove (name: string, options: { force: boolean }, actor: ReadonlySet<string>): Promise<{ affectedUsers: number }> {
       const affected = await db.transaction().execute(async (trx) => {
         const role = await trx.selectFrom('roles').select(['built_in', 'permissions']).where('name', '=', name).forUpdate().executeTakeFirst()
-        if (role === undefined) throw new AppError(404, 'not_found', `No role named "${name}".`)
-        if (role.built_in) throw new AppError(409, 'conflict', `"${name}" is a built-in role and cannot be deleted.`)
-        if (!covers(actor, role.permissions)) throw new AppError(403, 'forbidden', 'You can only delete a role whose permissions you hold yourself.')
+        if (role === undefined) throw errors.notFound(`No role named "${name}".`)
+        if (role.built_in) throw errors.conflict(`"${name}" is a built-in role and cannot be deleted.`)
+        if (!covers(actor, role.permissions)) throw errors.forbidden('You can only delete a role whose permissions you hold yourself.')
         const holders = await trx.selectFrom('user_roles')
           .innerJoin('users', 'users.id', 'user_roles.user_id')
           .select('users.id')
@@ -139,7 +139,7 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
           .where('users.deleted_at', 'is', null)
           .execute()
         if (holders.length > 0 && !options.force) {
-          throw new AppError(409, 'role_in_use',
+          throw errors.roleInUse(
             `${holders.length} account(s) hold the role "${name}"; remove it from them first, or delete with force=true to take it away from them.`)
         }
         // user_roles rows go with the role (on delete cascade).

@@ -10,11 +10,11 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { Kysely, PGliteDialect } from 'kysely'
-import type { OpenDatabase } from '../src/db/create-database.js'
-import { migrateToLatest } from '../src/db/migrate.js'
-import type { Database } from '../src/db/types.js'
+import type { OpenDatabase } from '../../src/db/create-database.js'
+import { migrateToLatest } from '../../src/db/migrate.js'
+import type { Database } from '../../src/db/types.js'
 
-const migrationsDir = fileURLToPath(new URL('../migrations', import.meta.url))
+const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url))
 
 function migrationsDigest (): string {
   const hash = createHash('sha256')

@@ -13,9 +13,9 @@ import { Writable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
-import { buildApp, type App } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
-import { bearer, testEnv } from './helper.js'
+import { buildApp, type App } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { bearer, testEnv } from './app.js'
 import { restoredPglite } from './pglite-template.js'
 
 const run = promisify(execFile)

@@ -1,6 +1,6 @@
 /** Accounts with roles for the tests of the guarded routes, without going through the admin API itself. */
-import type { App } from '../src/app.js'
-import { registerUser, type SessionBody } from './helper.js'
+import type { App } from '../../src/app.js'
+import { registerUser, type SessionBody } from './app.js'
 
 /** Gives roles straight in the database, as an operator would, and tells the user cache. */
 export async function grantRoles (app: App, userId: string, roles: string[]): Promise<void> {
