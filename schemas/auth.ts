@@ -81,7 +81,9 @@ export const OAuthError = Type.Object({
       '`server_error`), or the problem code of API.md where no OAuth code fits (`rate_limited`)',
     examples: ['invalid_grant']
   }),
-  error_description: Type.String()
+  error_description: Type.String(),
+  mfa_token: Type.Optional(Type.String({ description: 'With `mfa_required`: completes the login at /auth/mfa/verify' })),
+  methods: Type.Optional(Type.Array(Type.String(), { description: 'With `mfa_required`: the second factors the account can use' }))
 }, { $id: 'OAuthError', description: 'RFC 6749 §5.2 error response (application/json)' })
 export type OAuthError = Static<typeof OAuthError>
 

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { jwtVerify } from 'jose'
-import { build, registerUser, TEST_ENV, TEST_JWT_SECRET } from './helper.js'
+import { build, registerUser, TEST_ENV, TEST_JWT_SECRET } from './helpers/app.js'
 
 // RFC 9068 §2.2 lists the claims a JWT access token must carry; strict resource servers
 // (oauth4webapi's validateJwtAccessToken among them) refuse a token that lacks any of them.

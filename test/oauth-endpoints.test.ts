@@ -8,7 +8,7 @@ import * as client from 'openid-client'
 import type { App } from '../src/app.js'
 import { errors } from '../src/errors.js'
 import { oauthErrorOf } from '../routes/auth/oauth-errors.js'
-import { bearer, build, registerUser, TEST_PASSWORD } from './helper.js'
+import { bearer, build, registerUser, TEST_PASSWORD } from './helpers/app.js'
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' }
 
@@ -109,7 +109,8 @@ t.test('revocation takes the RFC 7009 form', async (t) => {
   t.equal(badJson.headers['content-type'], 'application/problem+json; charset=utf-8')
 })
 
-t.test('a dependency outage is temporarily_unavailable, with its Retry-After', async (t) => {
+t.test('problems without an HTTP path here yet map as API.md says', async (t) => {
+  t.match(oauthErrorOf(errors.mfaRequired('mfa-token', ['totp'])), { status: 403, body: { error: 'mfa_required', mfa_token: 'mfa-token', methods: ['totp'] } })
   t.match(oauthErrorOf(errors.unavailable('database')), { status: 503, headers: { 'retry-after': '5' }, body: { error: 'temporarily_unavailable' } })
   t.match(oauthErrorOf(new Error('a bug')), { status: 500, body: { error: 'server_error', error_description: 'Something went wrong on our side.' } })
 })

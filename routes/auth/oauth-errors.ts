@@ -29,6 +29,8 @@ const OAUTH_CODES: Partial<Record<ErrorCode, { error: string, status?: number }>
   invalid_credentials: { error: 'invalid_grant', status: 400 },
   invalid_refresh_token: { error: 'invalid_grant', status: 400 },
   refresh_token_reused: { error: 'invalid_grant', status: 400 },
+  // API.md: the password grant of an account with a second factor, as OAuth2 servers answer it.
+  mfa_required: { error: 'mfa_required', status: 403 },
   unavailable: { error: 'temporarily_unavailable' },
   internal_error: { error: 'server_error' }
 }
@@ -40,7 +42,7 @@ export function oauthErrorOf (err: unknown): { status: number, headers: Record<s
   return {
     status: oauth?.status ?? problem.status,
     headers: problem.headers,
-    body: { error: oauth?.error ?? problem.code, error_description: problem.message }
+    body: { error: oauth?.error ?? problem.code, error_description: problem.message, ...problem.members }
   }
 }
 
