@@ -56,10 +56,12 @@ t.test('rotation within the default grace period', async (t) => {
     }
   })
 
-  t.test('no refresh token at all is a validation failure', async (t) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh' })
-    t.equal(res.statusCode, 400)
-    t.match(res.json(), { code: 'validation_failed', errors: [{ path: '/refresh_token' }] })
+  t.test('no refresh token at all is 401 invalid_refresh_token', async (t) => {
+    for (const payload of [undefined, {}]) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/refresh', ...(payload === undefined ? {} : { payload }) })
+      t.equal(res.statusCode, 401)
+      t.match(res.json(), { status: 401, code: 'invalid_refresh_token' })
+    }
   })
 
   t.test('default lifetimes: 7 days sliding, 30 days absolute', async (t) => {

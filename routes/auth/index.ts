@@ -70,38 +70,44 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'refresh',
       summary: 'Rotate a refresh token: a new pair, the old refresh token retired',
-      description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required).',
+      description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required); ' +
+        'with neither, 401 `invalid_refresh_token`.',
       headers: TransportHeaders,
       body: RefreshBody,
       response: { 200: Session, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
-    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
+    // 401 like any other missing credential, so a client's "am I signed in?" check keys on 401 alone.
+    if (presented === undefined) throw errors.invalidRefreshToken('No refresh token: give `refresh_token` in the body or the cookie.')
     const issued = await app.authService.refresh(presented.token, originOf(request))
     return sessionReply(request, reply, config, issued)
   })
 
   app.post('/logout', {
     bodyLimit,
-    onRequest: app.authenticateIfPresent,
     preValidation: defaultEmptyBody,
     schema: {
       tags: ['auth'],
       operationId: 'logout',
       summary: 'End this session, every session, or every other session',
-      description: 'Authenticated by the access token, or, without one, by the refresh token (body or cookie).',
+      description: 'Authenticated by the access token, or, without a valid one, by the refresh token (body or cookie): ' +
+        'an expired access token and the cookie still end the session and clear the cookie.',
       security: [...bearer, {}],
       body: LogoutBody,
       response: { 204: { type: 'null', description: 'Logged out' }, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const scope = request.body.scope ?? 'local'
+    // An access token that no longer works (expired, most often) is not the end of it: a logout
+    // with the refresh token beside it must still end that session, or the cookie lives on.
+    let accessRefused: unknown
+    await app.authenticateIfPresent(request).catch((err: unknown) => { accessRefused = err })
     let target = request.auth === null ? undefined : { userId: request.auth.claims.sub, sessionId: request.auth.claims.sid }
     if (target === undefined) {
       const presented = presentedRefreshToken(request, request.body.refresh_token)
       if (presented === undefined) {
-        throw errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
+        throw accessRefused ?? errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
       }
       target = await app.authService.sessionOfRefreshToken(presented.token)
     }
