@@ -6,6 +6,8 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import secretBox from '../plugins/secret-box.js'
+import gracefulClose from '../plugins/graceful-close.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -72,6 +74,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(gracefulClose)
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)
@@ -86,6 +89,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
     await app.register(db, { database })
     await app.register(store)
+    await app.register(secretBox)
     await app.register(tokens)
     await app.register(mail)
     await app.register(services)

@@ -11,6 +11,7 @@ export const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '0.0.0.0' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
+  SHUTDOWN_TIMEOUT: Seconds(10),
 
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^(postgres(ql)?://|memory://)' })),
   DATA_DIR: Type.String({ default: './data' }),
@@ -22,6 +23,7 @@ export const ConfigSchema = Type.Object({
   JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('EdDSA'), Type.Literal('ES256'), Type.Literal('RS256')], { default: 'HS256' }),
   JWT_PRIVATE_KEY: Type.Optional(Type.String()),
   JWT_PUBLIC_KEY: Type.Optional(Type.String()),
+  JWT_KEY_ENCRYPTION_KEY: Type.Optional(Type.String()),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'auth-service' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'auth-service' }),
   JWT_CLIENT_ID: Type.String({ minLength: 1, default: 'auth-service' }),
@@ -76,6 +78,11 @@ export function loadConfig (env: Record<string, string | undefined>, options: Lo
     env: false,
     dotenv: options.dotenv ?? false
   })
+}
+
+/** The one switch between generating missing secrets into DATA_DIR (with a warning) and refusing to start without them. */
+export function requiresConfiguredSecrets (config: Config): boolean {
+  return config.NODE_ENV === 'production'
 }
 
 export type TrustProxy = boolean | string | ((address: string, hop: number) => boolean)

@@ -3,7 +3,7 @@ import { createHash, createPrivateKey, createPublicKey, randomBytes, type JsonWe
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Config } from '../config.js'
+import { requiresConfiguredSecrets, type Config } from '../config.js'
 
 export const MIN_SECRET_BYTES = 32
 
@@ -57,7 +57,7 @@ export async function resolveSigningKeys (config: Config, notices: KeyNotices): 
   }
   let secret = config.JWT_SECRET
   if (secret === undefined) {
-    if (config.NODE_ENV === 'production') throw new Error('JWT_SECRET (at least 32 bytes) or a key pair is required in production')
+    if (requiresConfiguredSecrets(config)) throw new Error('JWT_SECRET (at least 32 bytes) or a key pair is required in production')
     secret = await developmentSecret(config.DATA_DIR, notices)
   }
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) throw new Error(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes`)

@@ -12,6 +12,8 @@ import { loadConfig } from '../../src/config.js'
 import { restoredPglite } from './pglite-template.js'
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long!'
+// A fixed test key, so that no test app writes a generated one into DATA_DIR.
+export const TEST_KEY_ENCRYPTION_KEY = Buffer.alloc(32, 7).toString('base64')
 export const TEST_PASSWORD = 'correct horse battery staple'
 
 export const realDatabaseUrl = process.env.TEST_DATABASE_URL
@@ -21,6 +23,7 @@ export const TEST_ENV: Record<string, string> = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'silent',
   JWT_SECRET: TEST_JWT_SECRET,
+  JWT_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
   JWT_ISSUER: 'https://auth.test',
   JWT_AUDIENCE: 'test-clients',
   // Cheap hashes keep the suite fast; tests about the OWASP parameters set them back.
