@@ -5,6 +5,7 @@ import { errors } from '../../src/errors.js'
 import type { SessionOrigin } from '../../src/services/sessions.js'
 import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { bodyMayBeOmitted } from '../../plugins/optional-body.js'
 import { perMinute } from '../../plugins/rate-limit.js'
 import { authBodyLimit } from '../../plugins/security.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
@@ -14,11 +15,6 @@ export const LOGIN_LIMIT_GROUP = 'login'
 
 export function originOf (request: FastifyRequest): SessionOrigin {
   return { userAgent: request.headers['user-agent'] ?? null, ip: request.ip }
-}
-
-// These bodies are all optional: a call with no body at all is validated as `{}`.
-export async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
-  request.body ??= {}
 }
 
 const bearer = [{ bearerAuth: [] }]
@@ -34,6 +30,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'register',
       summary: 'Create an account and start a session',
+      security: [],
       headers: TransportHeaders,
       body: RegisterBody,
       response: { 201: Session, ...problems(409, 413, 415) }
@@ -51,6 +48,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'login',
       summary: 'Log in with a username or email and a password',
+      security: [],
       headers: TransportHeaders,
       body: LoginBody,
       response: { 200: Session, ...problems(401, 413, 415) }
@@ -65,13 +63,14 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/refresh', {
     bodyLimit,
     config: { rateLimit: perMinute(config.RATE_LIMIT_REFRESH_MAX) },
-    preValidation: defaultEmptyBody,
+    preValidation: bodyMayBeOmitted,
     schema: {
       tags: ['auth'],
       operationId: 'refresh',
       summary: 'Rotate a refresh token: a new pair, the old refresh token retired',
       description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required); ' +
         'with neither, 401 `invalid_refresh_token`.',
+      security: [],
       headers: TransportHeaders,
       body: RefreshBody,
       response: { 200: Session, ...problems(401, 403, 413, 415) }
@@ -86,7 +85,7 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/logout', {
     bodyLimit,
-    preValidation: defaultEmptyBody,
+    preValidation: bodyMayBeOmitted,
     schema: {
       tags: ['auth'],
       operationId: 'logout',

@@ -9,8 +9,9 @@ import formbody from '@fastify/formbody'
 import { errors } from '../../src/errors.js'
 import { problemsOrOAuthErrors, RefreshBody, RevocationRequest } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { bodyMayBeOmitted } from '../../plugins/optional-body.js'
 import { authBodyLimit } from '../../plugins/security.js'
-import { defaultEmptyBody, originOf } from './index.js'
+import { originOf } from './index.js'
 import { sendOAuthError } from './oauth-errors.js'
 import { clearRefreshCookie, presentedRefreshToken } from './transport.js'
 
@@ -33,7 +34,7 @@ const revoke: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/revoke', {
     bodyLimit: authBodyLimit(app.config),
-    preValidation: defaultEmptyBody,
+    preValidation: bodyMayBeOmitted,
     schema: {
       tags: ['auth'],
       operationId: 'revoke',

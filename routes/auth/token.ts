@@ -35,6 +35,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'token',
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
+      security: [],
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
       response: { 200: TokenResponse, ...oauthErrors(413, 415) }

@@ -23,12 +23,13 @@ const meta: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { versi
       tags: ['meta'],
       operationId: 'root',
       summary: 'Service name, version and where the docs are',
+      security: [],
       response: { 200: Type.Object({ name: Type.String(), version: Type.String(), docs: Type.String() }) }
     }
   }, async () => ({ name: 'auth-service', version, docs: '/docs' }))
 
   app.get('/.well-known/jwks.json', {
-    schema: { tags: ['meta'], operationId: 'jwks', summary: 'JSON Web Key Set for verifying access tokens', response: { 200: Jwks } }
+    schema: { tags: ['meta'], operationId: 'jwks', summary: 'JSON Web Key Set for verifying access tokens', security: [], response: { 200: Jwks } }
   }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300')
     return { keys: app.signingKeys.jwks.map((k) => ({ ...k, kid: String(k.kid), alg: String(k.alg), use: 'sig', kty: String(k.kty) })) }
