@@ -12,6 +12,7 @@ import { createPasswordHasher, type PasswordHasher } from '../src/services/passw
 import type { PasswordPolicy } from '../src/services/password-policy.js'
 import { createSessionService, type SessionService } from '../src/services/sessions.js'
 import { createUserService, type UserService } from '../src/services/users.js'
+import { traced } from '../src/tracing/spans.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -34,11 +35,12 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
   app.addHook('onClose', () => background.idle())
   const audit = createAuditLog(db, background)
-  const passwords = createPasswordHasher({
+  const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM
   }, hashConcurrency(config))
+  const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
   const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
   const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
   const sessions = createSessionService(db, revocations, {
@@ -78,4 +80,4 @@ export default fp(async (app) => {
       revocationTtlSeconds: revocationTtlSeconds(config)
     }
   }))
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail'] })
+}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })

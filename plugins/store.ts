@@ -13,6 +13,7 @@ import { createRedisCounterStore } from '../src/stores/redis-counter-store.js'
 import type { EphemeralStore } from '../src/stores/ephemeral-store.js'
 import { createMemoryEphemeralStore } from '../src/stores/memory-ephemeral-store.js'
 import { createRedisEphemeralStore } from '../src/stores/redis-ephemeral-store.js'
+import { traced } from '../src/tracing/spans.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -45,7 +46,17 @@ export default fp(async (app) => {
     commandTimeout: 1000
   })
   app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
-  app.decorate('revocations', createRedisRevocationStore(app.redis))
-  app.decorate('counters', createRedisCounterStore(app.redis))
-  app.decorate('ephemeral', createRedisEphemeralStore(app.redis))
-}, { name: 'store', dependencies: ['config'] })
+  const { tracer } = app
+  const revocations = createRedisRevocationStore(app.redis)
+  const counters = createRedisCounterStore(app.redis)
+  const ephemeral = createRedisEphemeralStore(app.redis)
+  if (tracer === undefined) {
+    app.decorate('revocations', revocations)
+    app.decorate('counters', counters)
+    app.decorate('ephemeral', ephemeral)
+    return
+  }
+  app.decorate('revocations', traced(tracer, 'redis', revocations, ['check', 'revokeSessions', 'revokeUserTokensBefore', 'bumpUserVersion', 'claimUserVersion', 'ping']))
+  app.decorate('counters', traced(tracer, 'redis', counters, ['hit', 'reset']))
+  app.decorate('ephemeral', traced(tracer, 'redis', ephemeral, ['put', 'take', 'peek', 'delete']))
+}, { name: 'store', dependencies: ['config', 'tracing'] })

@@ -8,6 +8,7 @@ import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
+import tracing from '../plugins/tracing.js'
 import validation from '../plugins/validation.js'
 import errorsPlugin, { sendProblem, toAppError } from '../plugins/errors.js'
 import security from '../plugins/security.js'
@@ -75,6 +76,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
   try {
     await app.register(configPlugin, { config })
     await app.register(gracefulClose)
+    await app.register(tracing)
     await app.register(validation)
     await app.register(errorsPlugin)
     await app.register(security)

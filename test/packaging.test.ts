@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { instructions, runDockerfile } from './helpers/dockerfile-steps.js'
 import { startServerProcess } from './helpers/server-process.js'
-import { freshDatabase, TEST_JWT_SECRET } from './helpers/app.js'
+import { freshDatabase, TEST_JWT_SECRET, TEST_KEY_ENCRYPTION_KEY } from './helpers/app.js'
 
 // npm ci, a full build and a prune: minutes on a busy 2-core machine, so CI asks for it once.
 t.setTimeout(600_000)
@@ -55,6 +55,7 @@ t.test('its build steps, carried out outside a container, give a service that st
       HOST: '127.0.0.1',
       PORT: '0',
       JWT_SECRET: TEST_JWT_SECRET,
+      JWT_KEY_ENCRYPTION_KEY: TEST_KEY_ENCRYPTION_KEY,
       DATA_DIR: join(into, 'data'),
       DATABASE_URL: await freshDatabase(t)
     },

@@ -1,7 +1,7 @@
 /** Opens the database named by the config: embedded PGlite by default, a `pg` pool for `postgres://`. */
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Kysely, PGliteDialect, PostgresDialect } from 'kysely'
+import { Kysely, PGliteDialect, PostgresDialect, type LogConfig } from 'kysely'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import type { Config } from '../config.js'
@@ -24,7 +24,7 @@ function closing (db: Kysely<Database>, release?: () => Promise<void>): () => Pr
   }
 }
 
-export async function createDatabase (config: Config, onPoolError: (err: Error) => void): Promise<OpenDatabase> {
+export async function createDatabase (config: Config, onPoolError: (err: Error) => void, log?: LogConfig): Promise<OpenDatabase> {
   const url = config.DATABASE_URL
   if (url !== undefined && url.startsWith('postgres')) {
     const pool = new pg.Pool({ connectionString: url, max: config.DATABASE_POOL_SIZE, connectionTimeoutMillis: 5000 })
@@ -33,16 +33,16 @@ export async function createDatabase (config: Config, onPoolError: (err: Error) 
     // So does a checked-out client between two queries (the pool listens to idle clients only);
     // its next query then fails, and answers 503.
     pool.on('connect', (client) => { client.on('error', onPoolError) })
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log === undefined ? {} : { log }) })
     return { db, kind: 'postgres', close: closing(db) }
   }
   if (url === 'memory://') {
-    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite() }) })
+    const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite() }), ...(log === undefined ? {} : { log }) })
     return { db, kind: 'pglite-memory', close: closing(db) }
   }
   const dataDir = resolve(join(config.DATA_DIR, 'pglite'))
   await mkdir(dataDir, { recursive: true })
   const release = await lockDataDir(dataDir)
-  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite(dataDir) }) })
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite: new PGlite(dataDir) }), ...(log === undefined ? {} : { log }) })
   return { db, kind: 'pglite', close: closing(db, release) }
 }

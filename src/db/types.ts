@@ -1,5 +1,5 @@
 /** The Kysely view of the schema built by `migrations/`. */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely'
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely'
 
 type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>
 
@@ -87,3 +87,8 @@ export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type RefreshTokenRow = Selectable<RefreshTokensTable>
+export type UserRoleRow = Selectable<UserRolesTable>
+
+/** What every repository function runs on: the database, or a transaction the caller opened. */
+export type Executor = Kysely<Database> | Transaction<Database>

@@ -1,6 +1,7 @@
 /** An account after it exists: password recovery by mail, password changes, profile, deletion, sessions. */
-import type { Kysely, Transaction } from 'kysely'
-import type { Database } from '../db/types.js'
+import type { Kysely } from 'kysely'
+import * as resetTokens from '../db/reset-tokens-repository.js'
+import type { Database, Executor } from '../db/types.js'
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
@@ -88,8 +89,8 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
   }
 
   /** Unused reset links must not undo a change of the password or of the email they were mailed to. */
-  async function voidResetTokens (userId: string, executor: Kysely<Database> | Transaction<Database>): Promise<void> {
-    await executor.deleteFrom('password_reset_tokens').where('user_id', '=', userId).where('used_at', 'is', null).execute()
+  async function voidResetTokens (userId: string, executor: Executor): Promise<void> {
+    await resetTokens.deleteUnusedResetTokens(executor, userId)
   }
 
   async function issueResetToken (email: string, origin: SessionOrigin): Promise<void> {
@@ -98,17 +99,12 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     if (user === undefined) return
     const token = generateOpaqueToken()
     const now = new Date()
-    await db.transaction().execute(async (trx) => {
-      // The row lock serializes two requests for one user, so exactly one token stays usable.
-      await trx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().execute()
-      await trx.deleteFrom('password_reset_tokens').where('user_id', '=', user.id).execute()
-      await trx.insertInto('password_reset_tokens').values({
-        token_hash: hashOpaqueToken(token),
-        user_id: user.id,
-        created_at: now,
-        expires_at: new Date(now.getTime() + settings.resetTokenTtlSeconds * 1000)
-      }).execute()
-    })
+    await db.transaction().execute((trx) => resetTokens.replaceResetToken(trx, {
+      hash: hashOpaqueToken(token),
+      userId: user.id,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + settings.resetTokenTtlSeconds * 1000)
+    }))
     await mailer.send(passwordResetMail(user.email, resetLink(settings.appUrl, token), settings.resetTokenTtlSeconds))
   }
 
@@ -132,15 +128,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     /** Sets a new password with a reset token; ends every session and voids every earlier access token. */
     async resetPassword (token: string, newPassword: string, origin: SessionOrigin): Promise<void> {
       const tokenHash = hashOpaqueToken(token)
-      const found = await db.selectFrom('password_reset_tokens')
-        .innerJoin('users', 'users.id', 'password_reset_tokens.user_id')
-        .select(['users.id', 'users.email', 'users.username'])
-        .where('password_reset_tokens.token_hash', '=', tokenHash)
-        .where('password_reset_tokens.used_at', 'is', null)
-        .where('password_reset_tokens.expires_at', '>', new Date())
-        .where('users.deleted_at', 'is', null)
-        .where('users.is_active', '=', true)
-        .executeTakeFirst()
+      const found = await resetTokens.findResetTokenUser(db, tokenHash, new Date())
       if (found === undefined) throw errors.invalidResetToken()
       // A refused password leaves the token usable, so the user can try again from the same mail.
       const problem = passwordProblem(newPassword, policy, found)
@@ -148,15 +136,7 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       const passwordHash = await hasher.hash(newPassword)
 
       await changeCredentials(found.id, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
-        const now = new Date()
-        const consumed = await trx.updateTable('password_reset_tokens')
-          .set({ used_at: now })
-          .where('token_hash', '=', tokenHash)
-          .where('used_at', 'is', null)
-          .where('expires_at', '>', now)
-          .returning('user_id')
-          .executeTakeFirst()
-        if (consumed === undefined) throw errors.invalidResetToken()
+        if (!await resetTokens.consumeResetToken(trx, tokenHash, new Date())) throw errors.invalidResetToken()
         await users.setPasswordHash(found.id, passwordHash, trx)
         await voidResetTokens(found.id, trx)
       }))

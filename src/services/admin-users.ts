@@ -1,11 +1,14 @@
 /** Managing other people's accounts: listing, reading, (de)activating, changing roles, deleting. */
-import { sql, type Kysely, type Transaction } from 'kysely'
-import type { Database } from '../db/types.js'
+import type { Kysely } from 'kysely'
+import * as rolesRepository from '../db/roles-repository.js'
+import type { HeldRole } from '../db/roles-repository.js'
+import type { Database, Executor } from '../db/types.js'
+import * as usersRepository from '../db/users-repository.js'
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import { ADMIN_ROLE, covers, type Actor } from './roles.js'
 import type { SessionService } from './sessions.js'
-import { rolesOf, type PublicUser, type UserService } from './users.js'
+import type { PublicUser, UserService } from './users.js'
 
 export interface UserPage {
   items: PublicUser[]
@@ -32,10 +35,6 @@ export interface AdminUserServiceDeps {
   revocationTtlSeconds: number
 }
 
-const userColumns = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
-
-// Microseconds, as stored: a cursor rounded to milliseconds would skip rows created within the same millisecond.
-const cursorTimestamp = sql<string>`to_char(users.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
 const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\.(\d{3})(\d{3})Z\|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/
 
 function encodeCursor (createdAt: string, id: string): string {
@@ -52,24 +51,14 @@ function decodeCursor (cursor: string): { createdAt: string, id: string } {
   return { createdAt: `${seconds}.${millis}${micros}Z`, id }
 }
 
-/** `like` treats % and _ as wildcards and \ as the escape; a search string means itself. */
-function prefixPattern (q: string): string {
-  return `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-}
-
-interface HeldRole { name: string, permissions: string[] }
-
 /** Locks the live account and answers it with the roles it holds now. */
-async function lockTarget (trx: Transaction<Database>, id: string): Promise<{ isActive: boolean, roles: HeldRole[] }> {
+async function lockTarget (trx: Executor, id: string): Promise<{ isActive: boolean, roles: HeldRole[] }> {
   // Every change that can take admin away from someone queues here first, so two of them cannot
   // both see "another admin remains" and together leave none.
-  await trx.selectFrom('roles').select('name').where('name', '=', ADMIN_ROLE).forUpdate().execute()
-  const target = await trx.selectFrom('users').select('is_active')
-    .where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst()
+  await rolesRepository.lockRole(trx, ADMIN_ROLE)
+  const target = await usersRepository.lockLiveUser(trx, id)
   if (target === undefined) throw errors.notFound('No such user.')
-  const roles = await trx.selectFrom('user_roles').innerJoin('roles', 'roles.name', 'user_roles.role_name')
-    .select(['roles.name', 'roles.permissions']).where('user_roles.user_id', '=', id).execute()
-  return { isActive: target.is_active, roles }
+  return { isActive: target.is_active, roles: await rolesRepository.rolesHeldBy(trx, id) }
 }
 
 /** An actor may only manage accounts, and hand out roles, whose permissions it holds itself: `users:write` alone cannot make an admin. */
@@ -77,16 +66,8 @@ function assertCovers (actor: Actor, roles: HeldRole[], detail: string): void {
   if (!covers(actor.permissions, roles.flatMap((r) => r.permissions))) throw errors.forbidden(detail)
 }
 
-async function assertAnotherAdmin (trx: Transaction<Database>, id: string): Promise<void> {
-  const other = await trx.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
-    .select('users.id')
-    .where('user_roles.role_name', '=', ADMIN_ROLE)
-    .where('users.id', '!=', id)
-    .where('users.is_active', '=', true)
-    .where('users.deleted_at', 'is', null)
-    .limit(1)
-    .executeTakeFirst()
-  if (other === undefined) throw errors.conflict('This is the last active admin; make another account admin first.')
+async function assertAnotherAdmin (trx: Executor, id: string): Promise<void> {
+  if (!await rolesRepository.anotherActiveHolder(trx, ADMIN_ROLE, id)) throw errors.conflict('This is the last active admin; make another account admin first.')
 }
 
 const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r.name === ADMIN_ROLE)
@@ -95,7 +76,7 @@ const hasAdmin = (roles: ReadonlyArray<{ name: string }>) => roles.some((r) => r
  * 409 when taking this account away would leave no active admin. Call it inside the transaction
  * that removes the account: it takes the same lock as the admin routes, so racing removals queue.
  */
-export async function assertNotLastAdmin (trx: Transaction<Database>, userId: string): Promise<void> {
+export async function assertNotLastAdmin (trx: Executor, userId: string): Promise<void> {
   const target = await lockTarget(trx, userId)
   if (target.isActive && hasAdmin(target.roles)) await assertAnotherAdmin(trx, userId)
 }
@@ -111,20 +92,7 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
     /** Live accounts, newest first; `q` matches the start of the email or the username, case-insensitively. */
     async list ({ limit, cursor, q }: ListUsersOptions): Promise<UserPage> {
       const after = cursor === undefined ? undefined : decodeCursor(cursor)
-      let query = db.selectFrom('users')
-        .select([...userColumns, rolesOf('users.id').as('roles'), cursorTimestamp.as('cursor_at')])
-        .where('users.deleted_at', 'is', null)
-      if (q !== undefined) {
-        const pattern = prefixPattern(q)
-        query = query.where((eb) => eb.or([
-          eb(sql`lower(users.email)`, 'like', pattern),
-          eb(sql`lower(users.username)`, 'like', pattern)
-        ]))
-      }
-      if (after !== undefined) {
-        query = query.where(sql<boolean>`(users.created_at, users.id) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`)
-      }
-      const rows = await query.orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(limit + 1).execute()
+      const rows = await usersRepository.listLiveUsers(db, { limit: limit + 1, after, prefix: q })
       const page = rows.slice(0, limit)
       const last = page.at(-1)
       return {
@@ -155,28 +123,16 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
         }
         if (wanted !== undefined) {
           // Shared locks keep the roles from being deleted before this commits.
-          const known = wanted.length === 0
-            ? []
-            : await trx.selectFrom('roles').select(['name', 'permissions']).where('name', 'in', wanted).forShare().execute()
+          const known = await rolesRepository.shareLockRoles(trx, wanted)
           const knownNames = new Set(known.map((r) => r.name))
           const unknown = wanted.flatMap((name, i) => knownNames.has(name) ? [] : [{ path: `/roles/${i}`, message: `is not a known role: ${name}` }])
           if (unknown.length > 0) throw errors.validation('Some roles do not exist.', unknown)
           assertCovers(actor, known, 'You can only give roles whose permissions you hold yourself.')
-          let removal = trx.deleteFrom('user_roles').where('user_id', '=', id)
-          if (wanted.length > 0) removal = removal.where('role_name', 'not in', wanted)
-          await removal.execute()
-          if (wanted.length > 0) {
-            await trx.insertInto('user_roles').values(wanted.map((name) => ({ user_id: id, role_name: name })))
-              .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing()).execute()
-          }
+          await rolesRepository.replaceUserRoles(trx, id, wanted)
         }
         const staysAdmin = (patch.is_active ?? target.isActive) && (wanted === undefined ? hasAdmin(target.roles) : wanted.includes(ADMIN_ROLE))
         if (target.isActive && hasAdmin(target.roles) && !staysAdmin) await assertAnotherAdmin(trx, id)
-        return await trx.updateTable('users')
-          .set({ ...(patch.is_active === undefined ? {} : { is_active: patch.is_active }), updated_at: new Date() })
-          .where('id', '=', id)
-          .returning([...userColumns, rolesOf('users.id').as('roles')])
-          .executeTakeFirstOrThrow()
+        return await usersRepository.touchUser(trx, id, patch.is_active === undefined ? {} : { is_active: patch.is_active })
       })
       // Also on a repeated deactivation, so a retry after a store outage finishes the job.
       if (patch.is_active === false) await cutOff(id)
@@ -203,16 +159,11 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
      */
     async promoteByEmail (email: string): Promise<{ user: PublicUser, wasAdmin: boolean, reactivated: boolean } | undefined> {
       const result = await db.transaction().execute(async (trx) => {
-        const target = await trx.selectFrom('users').select(['id', 'is_active'])
-          .where(sql`lower(users.email)`, '=', email.toLowerCase()).where('deleted_at', 'is', null)
-          .forUpdate().executeTakeFirst()
+        const target = await usersRepository.lockLiveUserByEmail(trx, email)
         if (target === undefined) return undefined
-        const granted = await trx.insertInto('user_roles').values({ user_id: target.id, role_name: ADMIN_ROLE })
-          .onConflict((oc) => oc.columns(['user_id', 'role_name']).doNothing())
-          .returning('role_name').executeTakeFirst()
-        const user = await trx.updateTable('users').set({ is_active: true, updated_at: new Date() }).where('id', '=', target.id)
-          .returning([...userColumns, rolesOf('users.id').as('roles')]).executeTakeFirstOrThrow()
-        return { user, wasAdmin: granted === undefined, reactivated: !target.is_active }
+        const granted = await rolesRepository.grantRole(trx, target.id, ADMIN_ROLE)
+        const user = await usersRepository.touchUser(trx, target.id, { is_active: true })
+        return { user, wasAdmin: !granted, reactivated: !target.is_active }
       })
       if (result !== undefined) await users.changed(result.user.id)
       return result

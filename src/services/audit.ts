@@ -3,6 +3,7 @@
  * type fixes the shape of its details, so no caller can slip a secret into a row.
  */
 import type { Kysely } from 'kysely'
+import { insertAuthEvent } from '../db/audit-repository.js'
 import type { Database } from '../db/types.js'
 import type { LogoutScope } from './auth.js'
 import type { BackgroundTasks } from './background.js'
@@ -36,14 +37,14 @@ export function createAuditLog (db: Kysely<Database>, background: BackgroundTask
     record (event, origin) {
       // The moment of the event, not of the write.
       const createdAt = new Date()
-      background.run(`audit ${event.type}`, () => db.insertInto('auth_events').values({
-        user_id: event.userId,
+      background.run(`audit ${event.type}`, () => insertAuthEvent(db, {
+        userId: event.userId,
         type: event.type,
-        created_at: createdAt,
+        createdAt,
         ip: origin?.ip ?? null,
-        user_agent: origin?.userAgent?.slice(0, 512) ?? null,
-        details: JSON.stringify('details' in event ? event.details : {})
-      }).execute())
+        userAgent: origin?.userAgent?.slice(0, 512) ?? null,
+        details: 'details' in event ? event.details : {}
+      }))
     }
   }
 }

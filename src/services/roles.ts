@@ -1,5 +1,7 @@
 /** Roles, and the in-process map of role -> permissions the permission guard reads on every request. */
 import type { Kysely } from 'kysely'
+import * as rolesRepository from '../db/roles-repository.js'
+import type { Role } from '../db/roles-repository.js'
 import type { Database } from '../db/types.js'
 import { errors } from '../errors.js'
 
@@ -17,12 +19,7 @@ export interface Actor {
   permissions: ReadonlySet<string>
 }
 
-export interface Role {
-  name: string
-  description: string
-  permissions: string[]
-  built_in: boolean
-}
+export type { Role } from '../db/roles-repository.js'
 
 /** Whether the held permissions grant `wanted`; `wanted` may itself be a wildcard, which only an equal or wider one grants. */
 export function grants (held: ReadonlySet<string>, wanted: string): boolean {
@@ -47,8 +44,6 @@ export interface RoleServiceOptions {
   now?: () => number
 }
 
-const roleColumns = ['name', 'description', 'permissions', 'built_in'] as const
-
 interface Snapshot {
   permissions: Map<string, ReadonlySet<string>>
   checkedAt: number
@@ -65,7 +60,7 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
     started += 1
     const sequence = started
     const checkedAt = now()
-    const rows = await db.selectFrom('roles').select(['name', 'permissions']).execute()
+    const rows = await rolesRepository.listRolePermissions(db)
     if (sequence < applied) return
     applied = sequence
     snapshot = { permissions: new Map(rows.map((r) => [r.name, new Set(r.permissions)])), checkedAt }
@@ -107,16 +102,12 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
     },
 
     async list (): Promise<Role[]> {
-      return await db.selectFrom('roles').select(roleColumns).orderBy('built_in', 'desc').orderBy('name').execute()
+      return await rolesRepository.listRoles(db)
     },
 
     async create (input: { name: string, description?: string | undefined, permissions: string[] }, actor: ReadonlySet<string>): Promise<Role> {
       if (!covers(actor, input.permissions)) throw errors.forbidden('A role can only be given permissions you hold yourself.')
-      const role = await db.insertInto('roles')
-        .values({ name: input.name, description: input.description ?? '', permissions: [...new Set(input.permissions)] })
-        .onConflict((oc) => oc.column('name').doNothing())
-        .returning(roleColumns)
-        .executeTakeFirst()
+      const role = await rolesRepository.insertRole(db, { name: input.name, description: input.description ?? '', permissions: [...new Set(input.permissions)] })
       if (role === undefined) throw errors.roleExists(input.name)
       await reload()
       return role
@@ -128,23 +119,17 @@ export function createRoleService ({ db, ttlSeconds, usersChanged, onReloadError
      */
     async remove (name: string, options: { force: boolean }, actor: ReadonlySet<string>): Promise<{ affectedUsers: number }> {
       const affected = await db.transaction().execute(async (trx) => {
-        const role = await trx.selectFrom('roles').select(['built_in', 'permissions']).where('name', '=', name).forUpdate().executeTakeFirst()
+        const role = await rolesRepository.lockRole(trx, name)
         if (role === undefined) throw errors.notFound(`No role named "${name}".`)
         if (role.built_in) throw errors.conflict(`"${name}" is a built-in role and cannot be deleted.`)
         if (!covers(actor, role.permissions)) throw errors.forbidden('You can only delete a role whose permissions you hold yourself.')
-        const holders = await trx.selectFrom('user_roles')
-          .innerJoin('users', 'users.id', 'user_roles.user_id')
-          .select('users.id')
-          .where('user_roles.role_name', '=', name)
-          .where('users.deleted_at', 'is', null)
-          .execute()
+        const holders = await rolesRepository.liveHoldersOf(trx, name)
         if (holders.length > 0 && !options.force) {
           throw errors.roleInUse(
             `${holders.length} account(s) hold the role "${name}"; remove it from them first, or delete with force=true to take it away from them.`)
         }
-        // user_roles rows go with the role (on delete cascade).
-        await trx.deleteFrom('roles').where('name', '=', name).execute()
-        return holders.map((h) => h.id)
+        await rolesRepository.deleteRole(trx, name)
+        return holders
       })
       await reload()
       await usersChanged(affected)
