@@ -41,7 +41,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       accessToken: access.token,
       expiresIn: access.expiresIn,
       refreshToken: grant.refreshToken,
-      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
+      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - grant.issuedAt.getTime()) / 1000)),
       sessionId: grant.sessionId,
       user: grant.user
     }

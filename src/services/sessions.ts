@@ -19,6 +19,8 @@ export interface SessionGrant {
   sessionId: string
   refreshToken: string
   refreshExpiresAt: Date
+  /** When the refresh token was issued: its lifetime is counted from here, not from when the answer is sent. */
+  issuedAt: Date
   user: PublicUser
 }
 
@@ -33,9 +35,9 @@ export type { SessionInfo, SessionOrigin } from '../db/sessions-repository.js'
 type SessionSource = { newFor: string, origin: SessionOrigin } | { sessionId: string } | { retiring: string }
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
-  const toGrant = (row: IssuedToken, refreshToken: string): SessionGrant => {
+  const toGrant = (row: IssuedToken, refreshToken: string, issuedAt: Date): SessionGrant => {
     const { session_id: sessionId, token_expires_at: refreshExpiresAt, ...user } = row
-    return { sessionId, refreshToken, refreshExpiresAt, user }
+    return { sessionId, refreshToken, refreshExpiresAt, issuedAt, user }
   }
 
   /** Issues a refresh token in a new, named, or rotating session; undefined when that session or its user is not live. */
@@ -49,7 +51,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
       // Sliding; the repository caps it at the session's absolute end.
       expiresAt: new Date(now.getTime() + settings.refreshTtlSeconds * 1000)
     }, now)
-    return row === undefined ? undefined : toGrant(row, refreshToken)
+    return row === undefined ? undefined : toGrant(row, refreshToken, now)
   }
 
   async function revoke (sessionIds: string[], now: Date): Promise<void> {
