@@ -22,6 +22,7 @@ import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
+import startupLog from '../plugins/startup-log.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import revokeRoute from '../routes/auth/revoke.js'
@@ -99,6 +100,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
     await app.register(permissions)
     await app.register(rateLimit)
     await app.register(swagger, { version })
+    await app.register(startupLog)
 
     await app.register(metaRoutes, { version })
     await app.register(healthRoutes, { version })
