@@ -55,8 +55,10 @@ export default fp(async (app) => {
   // Only a token whose signature verified names the user (the auth plugin's arrival hook checked
   // it): an unverified `sub` would let anyone drain someone else's bucket. A bad token is counted
   // against the client IP, and the guard answers 401; revocation is left to the guard.
+  // The user's hash tag puts the counter in the Redis Cluster slot of the user's revocation keys, so
+  // it travels in the same pipeline as the access check.
   const userOrIp = (request: FastifyRequest): string =>
-    request.verifiedClaims === null ? clientIp(request) : `user:${request.verifiedClaims.sub}`
+    request.verifiedClaims === null ? clientIp(request) : `user:{${request.verifiedClaims.sub}}`
 
   // Limiters share one Redis namespace (`rl:`), so every key is `<client>|<limiter>`. For the routes
   // of a group, the plugin itself appends the group id to the key, which names the limiter.

@@ -4,7 +4,6 @@ import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
-import { createBackgroundTasks, type BackgroundTasks } from '../src/services/background.js'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
 import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
 import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
@@ -24,16 +23,12 @@ declare module 'fastify' {
     /** The per-email limit of forgot-password: `await app.forgotPasswordLimiter.consume(email)`. */
     forgotPasswordLimiter: ForgotPasswordLimiter
     accounts: AccountService
-    background: BackgroundTasks
     audit: AuditLog
   }
 }
 
 export default fp(async (app) => {
-  const { config, db, revocations } = app
-  const background = createBackgroundTasks(app.log)
-  // Closes run in reverse order of registration: pending mails and audit rows finish before the database closes.
-  app.addHook('onClose', () => background.idle())
+  const { config, db, revocations, background } = app
   const audit = createAuditLog(db, background)
   const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
@@ -49,7 +44,6 @@ export default fp(async (app) => {
     reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
     revocationTtlSeconds: revocationTtlSeconds(config)
   })
-  app.decorate('background', background)
   app.decorate('audit', audit)
   app.decorate('passwords', passwords)
   app.decorate('passwordPolicy', passwordPolicy)

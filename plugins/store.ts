@@ -1,9 +1,11 @@
 /**
- * The shared stores: Redis when `REDIS_URL` is set, in-process otherwise. Exposes `app.revocations`,
+ * The shared stores: Redis when `REDIS_URL` (or a Cluster when `REDIS_CLUSTER_NODES`) is set, in-process otherwise. Exposes `app.revocations`,
  * `app.counters` (the window counters of the throttles) and `app.ephemeral` (short-lived, single-use values).
  */
 import fp from 'fastify-plugin'
 import fastifyRedis from '@fastify/redis'
+import type { Redis } from 'ioredis'
+import { createRedisClient } from '../src/stores/redis-client.js'
 import { createMemoryRevocationStore } from '../src/stores/memory-revocation-store.js'
 import { createRedisRevocationStore } from '../src/stores/redis-revocation-store.js'
 import type { RevocationStore } from '../src/stores/revocation-store.js'
@@ -24,8 +26,8 @@ declare module 'fastify' {
 }
 
 export default fp(async (app) => {
-  const url = app.config.REDIS_URL
-  if (url === undefined) {
+  const client = createRedisClient(app.config)
+  if (client === undefined) {
     app.log.warn('REDIS_URL is not set: revocation lists and rate limits are in-process, so run a single instance only')
     const store = createMemoryRevocationStore()
     app.addHook('onClose', () => store.close())
@@ -34,22 +36,13 @@ export default fp(async (app) => {
     app.decorate('ephemeral', createMemoryEphemeralStore())
     return
   }
-  await app.register(fastifyRedis, {
-    url,
-    keyPrefix: app.config.REDIS_KEY_PREFIX,
-    // Fail fast while Redis is away (checks fail closed, limits fail open) instead of queueing requests.
-    enableOfflineQueue: false,
-    // Commands of concurrent requests issued in the same tick go out in one write.
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    commandTimeout: 1000
-  })
-  app.redis.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
+  client.on('error', (err: Error) => app.log.error({ err }, 'redis error'))
+  // @fastify/redis types its decorator as a single-server client; a Cluster answers the same commands.
+  await app.register(fastifyRedis, { client: client as Redis, closeClient: true })
   const { tracer } = app
-  const revocations = createRedisRevocationStore(app.redis)
-  const counters = createRedisCounterStore(app.redis)
-  const ephemeral = createRedisEphemeralStore(app.redis)
+  const revocations = createRedisRevocationStore(client)
+  const counters = createRedisCounterStore(client)
+  const ephemeral = createRedisEphemeralStore(client)
   if (tracer === undefined) {
     app.decorate('revocations', revocations)
     app.decorate('counters', counters)

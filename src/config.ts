@@ -19,6 +19,7 @@ export const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ default: './data' }),
   DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, default: 10 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^\\s*[^\\s,:]+:\\d+(\\s*,\\s*[^\\s,:]+:\\d+)*\\s*$' })),
   REDIS_KEY_PREFIX: Type.String({ default: 'auth:' }),
 
   JWT_SECRET: Type.Optional(Type.String()),
@@ -61,7 +62,13 @@ export const ConfigSchema = Type.Object({
   SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
   MAIL_FROM: Type.String({ default: 'Auth Service <no-reply@localhost>' }),
   APP_URL: Type.String({ default: 'http://localhost:3000' }),
-  RESET_TOKEN_TTL: Seconds(1800)
+  RESET_TOKEN_TTL: Seconds(1800),
+  MAIL_TEMPLATES_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  NOTIFY_EMAIL_CHANGE_REQUESTED: Type.Boolean({ default: true }),
+  NOTIFY_PASSWORD_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_NEW_SIGN_IN: Type.Boolean({ default: true }),
+  NOTIFY_MFA_CHANGED: Type.Boolean({ default: true }),
+  NOTIFY_IDENTITY_LINKED: Type.Boolean({ default: true })
 })
 
 export type Config = Static<typeof ConfigSchema>

@@ -38,6 +38,9 @@ t.test('no SMTP_URL: the message is logged, without its body in production', asy
   await dev.send(message)
   t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject, text: message.text } })
 
+  await dev.send({ ...message, headers: { 'X-Auth-Mail': 'new-sign-in' } })
+  t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject, kind: 'new-sign-in', text: message.text } })
+
   const prod = createMailer({ MAIL_FROM: 'a@b.test', NODE_ENV: 'production' }, { info: (details) => logged.push(details) })
   await prod.send(message)
   t.same(logged.pop(), { mail: { from: 'a@b.test', to: message.to, subject: message.subject } })

@@ -31,8 +31,8 @@ function behaviour (t: Test, kind: 'memory' | 'redis', open: (t: Test) => Promis
     const { store } = await open(t)
     const user = randomUUID()
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()]
-    await store.revokeSessions([a, b], 60)
-    await store.revokeSessions([], 60)
+    await store.revokeSessions(user, [a, b], 60)
+    await store.revokeSessions(user, [], 60)
     t.equal((await store.check(user, a)).sessionRevoked, true)
     t.equal((await store.check(user, b)).sessionRevoked, true)
     t.equal((await store.check(user, c)).sessionRevoked, false)
@@ -77,7 +77,7 @@ function behaviour (t: Test, kind: 'memory' | 'redis', open: (t: Test) => Promis
     const { store } = await open(t)
     const user = randomUUID()
     const session = randomUUID()
-    await store.revokeSessions([session], 60)
+    await store.revokeSessions(user, [session], 60)
     await store.revokeUserTokensBefore(user, 1_700_000_000, 60)
     await store.bumpUserVersion(user, 'v9', 60)
     t.strictSame(await store.check(user, session), { sessionRevoked: true, notBefore: 1_700_000_000, userVersion: 'v9' })
@@ -87,11 +87,11 @@ function behaviour (t: Test, kind: 'memory' | 'redis', open: (t: Test) => Promis
     const { store, advance } = await open(t)
     const user = randomUUID()
     const session = randomUUID()
-    await store.revokeSessions([session], 1)
+    await store.revokeSessions(user, [session], 1)
     await store.revokeUserTokensBefore(user, 1_700_000_000, 1)
     await store.bumpUserVersion(user, 'short-lived', 1)
     const kept = randomUUID()
-    await store.revokeSessions([kept], 60)
+    await store.revokeSessions(user, [kept], 60)
     await advance(1.5)
     t.strictSame(await store.check(user, session), { sessionRevoked: false, notBefore: null, userVersion: null })
     t.equal((await store.check(user, kept)).sessionRevoked, true, 'a longer TTL is still in force')
@@ -109,10 +109,11 @@ t.test('in-process store', async (t) => {
 
   t.test('memory: close forgets everything', async (t) => {
     const store = createMemoryRevocationStore()
-    const session = randomUUID()
-    await store.revokeSessions([session], 60)
+    const [user, session] = [randomUUID(), randomUUID()]
+    await store.revokeSessions(user, [session], 60)
+    t.equal((await store.check(user, session)).sessionRevoked, true)
     await store.close()
-    t.equal((await store.check(randomUUID(), session)).sessionRevoked, false)
+    t.equal((await store.check(user, session)).sessionRevoked, false)
   })
 })
 
@@ -136,11 +137,11 @@ t.test('Redis store', { skip: realRedisUrl === undefined ? 'needs TEST_REDIS_URL
 
   t.test('redis: keys live under the client prefix with a TTL', async (t) => {
     const store = createRedisRevocationStore(redis)
-    const session = randomUUID()
-    await store.revokeSessions([session], 60)
+    const [user, session] = [randomUUID(), randomUUID()]
+    await store.revokeSessions(user, [session], 60)
     const plain = new Redis(url)
     t.teardown(() => plain.disconnect())
-    const ttl = await plain.ttl(`${prefix}rev:sid:${session}`)
+    const ttl = await plain.ttl(`${prefix}rev:sid:{${user}}:${session}`)
     t.ok(ttl > 0 && ttl <= 60, `ttl ${ttl}`)
   })
 
@@ -161,7 +162,7 @@ t.test('Redis store', { skip: realRedisUrl === undefined ? 'needs TEST_REDIS_URL
     t.teardown(() => offline.disconnect())
     const store = createRedisRevocationStore(offline)
     await t.rejects(store.check(randomUUID(), randomUUID()), DependencyError)
-    await t.rejects(store.revokeSessions([randomUUID()], 60), DependencyError)
+    await t.rejects(store.revokeSessions(randomUUID(), [randomUUID()], 60), DependencyError)
     await t.rejects(store.ping(), { name: 'DependencyError', dependency: 'redis' })
   })
 })

@@ -107,7 +107,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
     checkAccess,
 
     async logout (userId: string, sessionId: string, scope: LogoutScope, origin: SessionOrigin): Promise<void> {
-      if (scope === 'local') await sessions.revoke([sessionId])
+      if (scope === 'local') await sessions.revoke(userId, [sessionId])
       else await sessions.revokeAllOf(userId, scope === 'others' ? sessionId : undefined)
       audit.record({ type: 'logout', userId, details: { scope, session_id: sessionId } }, origin)
     },
@@ -119,7 +119,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
     async revokeRefreshToken (refreshToken: string, origin: SessionOrigin): Promise<void> {
       const session = await sessions.findByRefreshToken(refreshToken)
       if (session === undefined) return
-      await sessions.revoke([session.sessionId])
+      await sessions.revoke(session.userId, [session.sessionId])
       audit.record({ type: 'logout', userId: session.userId, details: { scope: 'local', session_id: session.sessionId } }, origin)
     }
   }

@@ -7,6 +7,8 @@ export interface MailMessage {
   subject: string
   text: string
   html: string
+  /** Extra headers, such as `X-Auth-Mail`. */
+  headers?: Record<string, string>
 }
 
 export interface Mailer {
@@ -28,8 +30,9 @@ export function createMailer (config: Pick<Config, 'SMTP_URL' | 'MAIL_FROM' | 'N
     const withBody = config.NODE_ENV !== 'production'
     return {
       transport: 'log',
-      async send ({ to, subject, text }) {
-        log.info({ mail: { from: config.MAIL_FROM, to, subject, ...(withBody ? { text } : {}) } }, 'mail not sent (SMTP_URL is not set)')
+      async send ({ to, subject, text, headers }) {
+        const kind = headers?.['X-Auth-Mail']
+        log.info({ mail: { from: config.MAIL_FROM, to, subject, ...(kind === undefined ? {} : { kind }), ...(withBody ? { text } : {}) } }, 'mail not sent (SMTP_URL is not set)')
       },
       close () {}
     }

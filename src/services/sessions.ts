@@ -54,10 +54,10 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
     return row === undefined ? undefined : toGrant(row, refreshToken, now)
   }
 
-  async function revoke (sessionIds: string[], now: Date): Promise<void> {
+  async function revoke (userId: string, sessionIds: string[], now: Date): Promise<void> {
     if (sessionIds.length === 0) return
     // The store first: if it is down nothing changes and the caller can retry; the reverse could leave live access tokens.
-    await revocations.revokeSessions(sessionIds, settings.revocationTtlSeconds)
+    await revocations.revokeSessions(userId, sessionIds, settings.revocationTtlSeconds)
     await db.transaction().execute((trx) => sessionsRepository.revokeSessions(trx, sessionIds, now))
   }
 
@@ -87,7 +87,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
         const grant = await issueInSession({ sessionId: token.session_id }, oldHash, now)
         return grant === undefined ? { kind: 'invalid' } : { kind: 'rotated', grant }
       }
-      await revoke([token.session_id], now)
+      await revoke(token.user_id, [token.session_id], now)
       return { kind: 'reused', sessionId: token.session_id, userId: token.user_id }
     },
 
@@ -111,17 +111,18 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
     async revokeOwn (userId: string, sessionId: string): Promise<boolean> {
       const stored = await sessionsRepository.findUnrevokedSessionOf(db, userId, sessionId)
       if (stored === undefined) return false
-      await revoke([stored], new Date())
+      await revoke(userId, [stored], new Date())
       return true
     },
 
-    revoke: (sessionIds: string[]) => revoke(sessionIds, new Date()),
+    /** Ends sessions of one user. */
+    revoke: (userId: string, sessionIds: string[]) => revoke(userId, sessionIds, new Date()),
 
     /** Ends every live session of the user, optionally sparing one. */
     async revokeAllOf (userId: string, except?: string): Promise<string[]> {
       const now = new Date()
       const ids = (await liveSessionIds(userId, now)).filter((id) => id !== except)
-      await revoke(ids, now)
+      await revoke(userId, ids, now)
       return ids
     }
   }

@@ -32,13 +32,13 @@ export function createMemoryRevocationStore (now: () => number = Date.now): Revo
     async check (userId, sessionId): Promise<AccessState> {
       const notBefore = read(keys.userNotBefore(userId))
       return {
-        sessionRevoked: read(keys.session(sessionId)) !== null,
+        sessionRevoked: read(keys.session(userId, sessionId)) !== null,
         notBefore: notBefore === null ? null : Number(notBefore),
         userVersion: read(keys.userVersion(userId))
       }
     },
-    async revokeSessions (sessionIds, ttlSeconds) {
-      for (const id of sessionIds) write(keys.session(id), '1', ttlSeconds)
+    async revokeSessions (userId, sessionIds, ttlSeconds) {
+      for (const id of sessionIds) write(keys.session(userId, id), '1', ttlSeconds)
     },
     async revokeUserTokensBefore (userId, epochSeconds, ttlSeconds) {
       const key = keys.userNotBefore(userId)

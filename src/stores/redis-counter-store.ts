@@ -1,5 +1,5 @@
 /** Redis window counters: shared by every instance; each hit is one atomic script call. */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { guardDependency } from '../errors.js'
 import type { CounterStore } from './counter-store.js'
 
@@ -15,7 +15,7 @@ return { count, ttl }`
 
 const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
-export function createRedisCounterStore (redis: Redis): CounterStore {
+export function createRedisCounterStore (redis: RedisClient): CounterStore {
   return {
     kind: 'redis',
     hit: (key, windowSeconds) => guarded(async () => {

@@ -1,11 +1,11 @@
 /** Redis ephemeral values: shared by every instance; each call is one single-key command (Cluster-safe). */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { guardDependency } from '../errors.js'
 import { ephemeralKey, type EphemeralStore } from './ephemeral-store.js'
 
 const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
-export function createRedisEphemeralStore (redis: Redis): EphemeralStore {
+export function createRedisEphemeralStore (redis: RedisClient): EphemeralStore {
   return {
     kind: 'redis',
     put: (key, value, ttlSeconds) => guarded(async () => {

@@ -1,5 +1,5 @@
 /** Redis revocation store: shared by every instance; each check is one MGET. */
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './redis-client.js'
 import { guardDependency } from '../errors.js'
 import { keys, type AccessState, type RevocationStore } from './revocation-store.js'
 
@@ -15,21 +15,21 @@ return 1`
 
 const guarded = <T>(op: () => Promise<T>): Promise<T> => guardDependency('redis', op)
 
-export function createRedisRevocationStore (redis: Redis): RevocationStore {
+export function createRedisRevocationStore (redis: RedisClient): RevocationStore {
   return {
     kind: 'redis',
     check: (userId, sessionId) => guarded(async (): Promise<AccessState> => {
-      const [session, notBefore, version] = await redis.mget(keys.session(sessionId), keys.userNotBefore(userId), keys.userVersion(userId))
+      const [session, notBefore, version] = await redis.mget(keys.session(userId, sessionId), keys.userNotBefore(userId), keys.userVersion(userId))
       return {
         sessionRevoked: session !== null && session !== undefined,
         notBefore: notBefore === null || notBefore === undefined ? null : Number(notBefore),
         userVersion: version ?? null
       }
     }),
-    revokeSessions: (sessionIds, ttlSeconds) => guarded(async () => {
+    revokeSessions: (userId, sessionIds, ttlSeconds) => guarded(async () => {
       if (sessionIds.length === 0) return
       const pipeline = redis.pipeline()
-      for (const id of sessionIds) pipeline.set(keys.session(id), '1', 'EX', ttlSeconds)
+      for (const id of sessionIds) pipeline.set(keys.session(userId, id), '1', 'EX', ttlSeconds)
       const results = await pipeline.exec()
       const failed = results?.find(([err]) => err !== null)
       if (failed !== undefined) throw failed[0]

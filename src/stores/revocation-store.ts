@@ -13,7 +13,8 @@ export interface RevocationStore {
   readonly kind: 'redis' | 'memory'
   /** One round trip: the session mark, the user mark and the user version together. */
   check: (userId: string, sessionId: string) => Promise<AccessState>
-  revokeSessions: (sessionIds: readonly string[], ttlSeconds: number) => Promise<void>
+  /** Ends sessions of one user (the mark lives beside the user's other keys, in one Cluster slot). */
+  revokeSessions: (userId: string, sessionIds: readonly string[], ttlSeconds: number) => Promise<void>
   revokeUserTokensBefore: (userId: string, epochSeconds: number, ttlSeconds: number) => Promise<void>
   /** Records that the user changed; cached copies under an older version are stale from now on. */
   bumpUserVersion: (userId: string, version: string, ttlSeconds: number) => Promise<void>
@@ -23,8 +24,10 @@ export interface RevocationStore {
   close: () => Promise<void>
 }
 
+// The hash tag `{<user id>}` puts every key of one user in one Redis Cluster slot, so the access
+// check's single MGET (and the user's rate-limit counter beside it) stays one command on one node.
 export const keys = {
-  session: (sessionId: string) => `rev:sid:${sessionId}`,
-  userNotBefore: (userId: string) => `rev:nbf:${userId}`,
-  userVersion: (userId: string) => `ver:user:${userId}`
+  session: (userId: string, sessionId: string) => `rev:sid:{${userId}}:${sessionId}`,
+  userNotBefore: (userId: string) => `rev:nbf:{${userId}}`,
+  userVersion: (userId: string) => `ver:user:{${userId}}`
 }
