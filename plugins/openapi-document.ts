@@ -104,8 +104,25 @@ interface OpenApiOperation {
   [OPTIONAL_BODY_MARK]?: boolean
 }
 
+/**
+ * JSON Schema's `examples` (an array) is not an OpenAPI 3.0 schema keyword; @fastify/swagger turns
+ * it into `example` only at the top of a property, not inside `anyOf` (a nullable email, say).
+ * An `examples` map of Example Objects (media types, parameters) is left alone.
+ */
+function withExample (node: unknown): void {
+  if (Array.isArray(node)) { node.forEach(withExample); return }
+  if (!isObject(node)) return
+  if (Array.isArray(node.examples)) {
+    if (node.example === undefined && node.examples.length > 0) node.example = node.examples[0]
+    delete node.examples
+  }
+  Object.values(node).forEach(withExample)
+}
+
 /** @fastify/swagger's `transformObject`: what only the whole document can say. */
-export function documentObject<T extends { paths?: object }> (document: T): T {
+export function documentObject<T extends { paths?: object, components?: object }> (document: T): T {
+  withExample(document.paths)
+  withExample(document.components)
   for (const item of Object.values(document.paths ?? {})) {
     if (!isObject(item)) continue
     for (const operation of Object.values(item)) {
