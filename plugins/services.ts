@@ -14,6 +14,8 @@ export default fp(async (app) => {
     db: app.db,
     revocations: app.revocations,
     counters: app.counters,
+    ephemeral: app.ephemeral,
+    clock: app.clock,
     mailer: app.mailer,
     background: app.background,
     accessTokens: app.accessTokens,
@@ -23,4 +25,4 @@ export default fp(async (app) => {
   // Closes run in reverse order of registration: a role reload finishes before the database closes.
   app.addHook('onClose', idle)
   for (const [name, service] of Object.entries(services)) app.decorate<unknown>(name, service)
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail', 'tracing'] })

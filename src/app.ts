@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
 import tracing from '../plugins/tracing.js'
@@ -44,6 +45,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -56,10 +59,17 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -76,6 +86,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)

@@ -25,7 +25,13 @@ import { createRoleService } from './services/roles.js'
 import { createSessionService } from './services/sessions.js'
 import type { AccessTokens } from './services/tokens.js'
 import { createUserService } from './services/users.js'
+import type { Clock } from './clock.js'
+import { createMfaRepository } from './db/mfa-repository.js'
+import { createMfaTokens } from './services/mfa-tokens.js'
+import { createSecondFactors } from './services/second-factors.js'
+import { createSignIn } from './services/sign-in.js'
 import type { CounterStore } from './stores/counter-store.js'
+import type { EphemeralStore } from './stores/ephemeral-store.js'
 import type { RevocationStore } from './stores/revocation-store.js'
 import { traced } from './tracing/spans.js'
 
@@ -41,6 +47,10 @@ export interface ServiceDeps {
   db: Kysely<Database>
   revocations: RevocationStore
   counters: CounterStore
+  /** Single-use values every instance sees: the `mfa_token`s. */
+  ephemeral: EphemeralStore
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock when absent. */
+  clock?: Clock | undefined
   mailer: Mailer
   /** Work off the caller's path (mail, audit rows); its owner drains it before closing the database. */
   background: BackgroundTasks
@@ -50,8 +60,13 @@ export interface ServiceDeps {
   tracer?: Tracer | undefined
 }
 
+/** API.md: an `mfa_token` lives 5 minutes and survives 5 wrong codes. */
+const MFA_TOKEN_TTL_SECONDS = 300
+const MFA_TOKEN_MAX_ATTEMPTS = 5
+
 export async function createServices (config: Config, deps: ServiceDeps) {
-  const { db, revocations, counters, mailer, background, accessTokens, logger, tracer } = deps
+  const { db, revocations, counters, ephemeral, mailer, background, accessTokens, logger, tracer } = deps
+  const clock = deps.clock ?? { now: Date.now }
   const revocationTtl = revocationTtlSeconds(config)
 
   const audit = createAuditLog(db, background)
@@ -78,10 +93,19 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   })
   await roles.reload()
 
+  const mfaRepository = createMfaRepository(db)
+  const mfaTokens = createMfaTokens(ephemeral, counters, clock, { ttlSeconds: MFA_TOKEN_TTL_SECONDS, maxAttempts: MFA_TOKEN_MAX_ATTEMPTS })
+  const secondFactors = createSecondFactors(mfaRepository)
+  /**
+   * The step after a verified first factor, for every sign-in path:
+   * `await signIn.complete(userId, ['pwd'], origin)` answers the session or throws `mfa_required`.
+   */
+  const signIn = createSignIn({ sessions, accessTokens, mfaTokens, secondFactorsOf: (userId) => secondFactors.of(userId), audit })
+
   const loginThrottle = createLoginThrottle(counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => logger.error({ err }, 'login throttle store unavailable: attempt let through'))
   const authService = withLoginThrottle(
-    createAuthService({ users, sessions, revocations, hasher: passwords, accessTokens, passwordPolicy, audit }),
+    createAuthService({ users, sessions, signIn, revocations, hasher: passwords, accessTokens, passwordPolicy, audit }),
     loginThrottle)
   const forgotPasswordLimiter = createForgotPasswordLimiter(counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
@@ -112,6 +136,10 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     forgotPasswordLimiter,
     accounts,
     adminUsers,
+    mfaRepository,
+    mfaTokens,
+    secondFactors,
+    signIn,
     /** Lets a role reload in flight finish; call before closing `deps`. */
     async idle (): Promise<void> {
       await roles.idle()

@@ -49,6 +49,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'login',
       summary: 'Log in with a username or email and a password',
       security: [],
+      description: 'A wrong password is `invalid_credentials` whatever the account. The right password of an account with a ' +
+        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.',
       headers: TransportHeaders,
       body: LoginBody,
       response: { 200: Session, ...problems(401, 413, 415) }

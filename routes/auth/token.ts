@@ -38,7 +38,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       security: [],
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
-      response: { 200: TokenResponse, ...oauthErrors(413, 415) }
+      response: { 200: TokenResponse, ...oauthErrors(403, 413, 415) }
     }
   }, async (request, reply) => {
     const body = request.body

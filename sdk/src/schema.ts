@@ -152,7 +152,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a username or email and a password */
+        /**
+         * Log in with a username or email and a password
+         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -1461,6 +1464,21 @@ export interface operations {
             };
             /** @description OAuth 2.0 error */
             400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth 2.0 error */
+            403: {
                 headers: {
                     /** @description Requests allowed in the window */
                     "x-ratelimit-limit"?: number;

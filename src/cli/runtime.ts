@@ -12,6 +12,7 @@ import { createBackgroundTasks } from '../services/background.js'
 import { createMailer } from '../services/mail.js'
 import type { AccessTokens } from '../services/tokens.js'
 import { createMemoryCounterStore } from '../stores/memory-counter-store.js'
+import { createMemoryEphemeralStore } from '../stores/memory-ephemeral-store.js'
 import { createMemoryRevocationStore } from '../stores/memory-revocation-store.js'
 import { createRedisCounterStore } from '../stores/redis-counter-store.js'
 import { createRedisRevocationStore } from '../stores/redis-revocation-store.js'
@@ -80,7 +81,15 @@ export async function openCliRuntime (config: Config, out: Output): Promise<CliR
   }
   try {
     const services = await createServices(config, {
-      db: database.db, revocations: stores.revocations, counters: stores.counters, mailer, background, accessTokens: noAccessTokens, logger
+      db: database.db,
+      revocations: stores.revocations,
+      counters: stores.counters,
+      // Nobody signs in here, so no mfa_token is ever kept: an in-process store is enough.
+      ephemeral: createMemoryEphemeralStore(),
+      mailer,
+      background,
+      accessTokens: noAccessTokens,
+      logger
     })
     return {
       services,

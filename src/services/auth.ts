@@ -4,18 +4,12 @@ import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
-import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
+import type { SessionOrigin, SessionService } from './sessions.js'
+import type { IssuedSession, SignIn } from './sign-in.js'
 import type { AccessClaims, AccessTokens } from './tokens.js'
-import type { PublicUser, UserService } from './users.js'
+import type { UserService } from './users.js'
 
-export interface IssuedSession {
-  accessToken: string
-  expiresIn: number
-  refreshToken: string
-  refreshExpiresIn: number
-  sessionId: string
-  user: PublicUser
-}
+export type { IssuedSession } from './sign-in.js'
 
 export interface Authenticated {
   claims: AccessClaims
@@ -27,6 +21,7 @@ export type LogoutScope = 'local' | 'global' | 'others'
 export interface AuthServiceDeps {
   users: UserService
   sessions: SessionService
+  signIn: SignIn
   accessTokens: AccessTokens
   hasher: PasswordHasher
   revocations: RevocationStore
@@ -34,19 +29,7 @@ export interface AuthServiceDeps {
   audit: AuditLog
 }
 
-export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
-  const toIssued = (grant: SessionGrant): IssuedSession => {
-    const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
-    return {
-      accessToken: access.token,
-      expiresIn: access.expiresIn,
-      refreshToken: grant.refreshToken,
-      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - grant.issuedAt.getTime()) / 1000)),
-      sessionId: grant.sessionId,
-      user: grant.user
-    }
-  }
-
+export function createAuthService ({ users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
   async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
     const state = await revocations.check(claims.sub, claims.sid)
     if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
@@ -58,14 +41,18 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       const problem = passwordProblem(input.password, passwordPolicy, input)
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
-      const grant = await sessions.start(user.id, origin)
+      // A new account has no second factor yet, so it skips the sign-in step.
+      const grant = await sessions.start(user.id, origin, ['pwd'])
       // Only if an admin removed the account within these few milliseconds.
       if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return toIssued(grant)
+      return signIn.issue(grant)
     },
 
-    /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
+    /**
+     * Same work and the same answer for an unknown account, a wrong password and a disabled
+     * account; only a right password goes on to the sign-in step (and so to `mfa_required`).
+     */
     async login (login: string, password: string, origin: SessionOrigin): Promise<IssuedSession> {
       const user = await users.findForLogin(login)
       if (user === undefined) {
@@ -81,10 +68,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       if (hasher.needsRehash(user.password_hash)) {
         await users.upgradePasswordHash(user.id, await hasher.hash(password))
       }
-      const grant = await sessions.start(user.id, origin)
-      if (grant === undefined) throw errors.invalidCredentials()
-      audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return toIssued(grant)
+      return await signIn.complete(user.id, ['pwd'], origin)
     },
 
     /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
@@ -95,7 +79,7 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
         audit.record({ type: 'refresh_reuse_detected', userId: result.userId, details: { session_id: result.sessionId } }, origin)
         throw errors.refreshTokenReused()
       }
-      return toIssued(result.grant)
+      return signIn.issue(result.grant)
     },
 
     /** Verifies the JWT, then one store round trip for the session mark, the user mark and the user version. */
