@@ -19,6 +19,7 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import introspection from '../plugins/introspection.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
@@ -27,6 +28,7 @@ import startupLog from '../plugins/startup-log.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import revokeRoute from '../routes/auth/revoke.js'
+import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
@@ -45,6 +47,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The clock of signing-key rotation and retirement (tests move it); the system clock by default. */
+  now?: () => Date
   /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
   clock?: Clock
 }
@@ -69,7 +73,7 @@ export const REDACTED_PATHS = [
   '*.otpauth_uri'
 ]
 
-export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock, now }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -104,9 +108,10 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
     await app.register(db, { database })
     await app.register(store)
     await app.register(secretBox)
-    await app.register(tokens)
+    await app.register(tokens, { now })
     await app.register(mail)
     await app.register(services)
+    await app.register(introspection)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)
@@ -120,6 +125,7 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
       await api.register(revokeRoute, { prefix: '/auth' })
+      await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
