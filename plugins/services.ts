@@ -4,6 +4,9 @@ import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
 import { createAccountService, type AccountService } from '../src/services/accounts.js'
 import { createAuditLog, type AuditLog } from '../src/services/audit.js'
 import { createAuthService, type AuthService } from '../src/services/auth.js'
+import { createEmailVerification, type EmailVerification } from '../src/services/email-verification.js'
+import { createSignInNotices } from '../src/services/sign-in-notices.js'
+import { deleteUnusedResetTokens } from '../src/db/reset-tokens-repository.js'
 import { loadCommonPasswords } from '../src/services/common-passwords.js'
 import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
 import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
@@ -22,6 +25,9 @@ declare module 'fastify' {
     authService: AuthService
     /** The per-email limit of forgot-password: `await app.forgotPasswordLimiter.consume(email)`. */
     forgotPasswordLimiter: ForgotPasswordLimiter
+    /** The per-email limit of resend-verification: `await app.resendVerificationLimiter.consume(email)`. */
+    resendVerificationLimiter: ForgotPasswordLimiter
+    emailVerification: EmailVerification
     accounts: AccountService
     audit: AuditLog
   }
@@ -49,8 +55,29 @@ export default fp(async (app) => {
   app.decorate('passwordPolicy', passwordPolicy)
   app.decorate('users', users)
   app.decorate('sessions', sessions)
+  const now = () => new Date(app.clock.now())
+  const emailVerification = createEmailVerification({
+    db,
+    users,
+    notifier: app.notifier,
+    background,
+    audit,
+    voidResetTokens: (userId) => deleteUnusedResetTokens(db, userId),
+    ttlSeconds: config.VERIFY_TOKEN_TTL,
+    now
+  })
+  app.decorate('emailVerification', emailVerification)
   const authService = createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
+    users,
+    sessions,
+    revocations,
+    hasher: passwords,
+    accessTokens: app.accessTokens,
+    passwordPolicy,
+    audit,
+    emailVerification,
+    signInNotices: createSignInNotices({ db, notifier: app.notifier, background, now }),
+    requireVerifiedEmail: config.EMAIL_VERIFICATION === 'required'
   })
   const loginThrottle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => app.log.error({ err }, 'login throttle store unavailable: attempt let through'))
@@ -58,6 +85,11 @@ export default fp(async (app) => {
   app.decorate('forgotPasswordLimiter', createForgotPasswordLimiter(app.counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
     (err) => app.log.error({ err }, 'forgot-password limit store unavailable: request let through')))
+  app.decorate('resendVerificationLimiter', createForgotPasswordLimiter(app.counters, {
+    max: config.RESEND_VERIFICATION_EMAIL_MAX,
+    windowSeconds: config.RESEND_VERIFICATION_EMAIL_WINDOW,
+    scope: { key: 'resend-verification', message: 'Too many verification mails asked for this address.' }
+  }, (err) => app.log.error({ err }, 'resend-verification limit store unavailable: request let through')))
   app.decorate('accounts', createAccountService({
     db,
     users,
@@ -65,13 +97,14 @@ export default fp(async (app) => {
     revocations,
     hasher: passwords,
     policy: passwordPolicy,
-    mailer: app.mailer,
+    notifier: app.notifier,
+    emailVerification,
     background,
     audit,
     settings: {
       resetTokenTtlSeconds: config.RESET_TOKEN_TTL,
-      appUrl: config.APP_URL,
       revocationTtlSeconds: revocationTtlSeconds(config)
-    }
+    },
+    now
   }))
-}, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })
+}, { name: 'services', dependencies: ['config', 'clock', 'db', 'store', 'tokens', 'mail', 'tracing'] })

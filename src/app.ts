@@ -6,6 +6,7 @@ import { parseTrustProxy, type Config } from './config.js'
 import { packageVersion } from './version.js'
 import type { OpenDatabase } from './db/create-database.js'
 import configPlugin from '../plugins/config.js'
+import clockPlugin, { type Clock } from '../plugins/clock.js'
 import secretBox from '../plugins/secret-box.js'
 import gracefulClose from '../plugins/graceful-close.js'
 import tracing from '../plugins/tracing.js'
@@ -25,6 +26,7 @@ import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
 import passwordRoutes from '../routes/auth/password.js'
+import verificationRoutes from '../routes/auth/verification.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
@@ -42,6 +44,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
+  clock?: Clock
 }
 
 // Secrets never reach the logs, whatever a future log line includes.
@@ -57,7 +61,7 @@ export const REDACTED_PATHS = [
   '*.token'
 ]
 
-export async function buildApp ({ config, logger, database }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -74,6 +78,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
 
   try {
     await app.register(configPlugin, { config })
+    await app.register(clockPlugin, { clock })
     await app.register(gracefulClose)
     await app.register(tracing)
     await app.register(validation)
@@ -105,6 +110,7 @@ export async function buildApp ({ config, logger, database }: BuildOptions) {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(verificationRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })

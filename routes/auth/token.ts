@@ -44,6 +44,9 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
     if (problem instanceof AppError && GRANT_FAILURES.has(problem.code)) {
       return sendOAuthError(reply, new OAuthFailure('invalid_grant', problem.message))
     }
+    if (problem instanceof AppError && problem.code === 'email_not_verified') {
+      return sendOAuthError(reply, new OAuthFailure('email_not_verified', problem.message, 403))
+    }
     return sendProblem(reply, problem)
   })
 
@@ -57,7 +60,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
       // The OAuth2 shapes come last: problems() also declares 400, which they must override.
-      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError }
+      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError, 403: OAuthError }
     }
   }, async (request, reply) => {
     const body = request.body

@@ -2,6 +2,7 @@
 import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
+import type { EmailVerification, VerificationProof } from './email-verification.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
@@ -24,6 +25,17 @@ export interface Authenticated {
 
 export type LogoutScope = 'local' | 'global' | 'others'
 
+/** `session` is null when `EMAIL_VERIFICATION=required`: the session starts once the email is verified. */
+export interface Registration {
+  user: PublicUser
+  session: IssuedSession | null
+}
+
+export interface SignInNotices {
+  /** Called once a session has started, to mail `new-sign-in` when the device is new to the account. */
+  sessionStarted: (user: PublicUser, sessionId: string, origin: SessionOrigin) => void
+}
+
 export interface AuthServiceDeps {
   users: UserService
   sessions: SessionService
@@ -32,9 +44,15 @@ export interface AuthServiceDeps {
   revocations: RevocationStore
   passwordPolicy: PasswordPolicy
   audit: AuditLog
+  emailVerification: EmailVerification
+  signInNotices: SignInNotices
+  /** `EMAIL_VERIFICATION=required`: no session, by password or at registration, before the email is verified. */
+  requireVerifiedEmail: boolean
 }
 
-export function createAuthService ({ users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit }: AuthServiceDeps) {
+export function createAuthService ({
+  users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit, emailVerification, signInNotices, requireVerifiedEmail
+}: AuthServiceDeps) {
   const toIssued = (grant: SessionGrant): IssuedSession => {
     const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
     return {
@@ -47,6 +65,16 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
     }
   }
 
+  /** The step every sign-in takes once its credentials are proven: the session, its audit row and the new-device notice. */
+  async function completeSignIn (userId: string, origin: SessionOrigin): Promise<IssuedSession> {
+    const grant = await sessions.start(userId, origin)
+    // Only if the account was deactivated or deleted since the caller looked it up.
+    if (grant === undefined) throw errors.invalidCredentials()
+    audit.record({ type: 'login_succeeded', userId, details: { session_id: grant.sessionId } }, origin)
+    signInNotices.sessionStarted(grant.user, grant.sessionId, origin)
+    return toIssued(grant)
+  }
+
   async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
     const state = await revocations.check(claims.sub, claims.sid)
     if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
@@ -54,15 +82,27 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
   }
 
   return {
-    async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
+    /** Creates the account and mails its verification; starts a session unless the email must be verified first. */
+    async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<Registration> {
       const problem = passwordProblem(input.password, passwordPolicy, input)
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
+      emailVerification.mailVerification(user, user.email)
+      if (requireVerifiedEmail) {
+        audit.record({ type: 'register', userId: user.id, details: { session_id: null } }, origin)
+        return { user, session: null }
+      }
       const grant = await sessions.start(user.id, origin)
       // Only if an admin removed the account within these few milliseconds.
       if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return toIssued(grant)
+      return { user: grant.user, session: toIssued(grant) }
+    },
+
+    /** Uses a verification link or code, then signs in the way a password login does. */
+    async verifyEmail (proof: VerificationProof, origin: SessionOrigin): Promise<IssuedSession> {
+      const userId = await emailVerification.verify(proof, origin)
+      return await completeSignIn(userId, origin)
     },
 
     /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
@@ -81,10 +121,12 @@ export function createAuthService ({ users, sessions, accessTokens, hasher, revo
       if (hasher.needsRehash(user.password_hash)) {
         await users.upgradePasswordHash(user.id, await hasher.hash(password))
       }
-      const grant = await sessions.start(user.id, origin)
-      if (grant === undefined) throw errors.invalidCredentials()
-      audit.record({ type: 'login_succeeded', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return toIssued(grant)
+      // Only after the right password, so the answer tells a guesser nothing.
+      if (requireVerifiedEmail && !user.email_verified) {
+        audit.record({ type: 'login_failed', userId: user.id, details: { reason: 'email_not_verified' } }, origin)
+        throw errors.emailNotVerified()
+      }
+      return await completeSignIn(user.id, origin)
     },
 
     /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
