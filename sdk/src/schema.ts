@@ -135,7 +135,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and start a session */
+        /**
+         * Create an account, mail its verification and start a session
+         * @description With `EMAIL_VERIFICATION=required`, answers 202 `{ user, message }` with no tokens: the session starts at `POST /auth/verify-email`.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -152,7 +155,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in with a username or email and a password */
+        /**
+         * Log in with a username or email and a password
+         * @description With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -244,7 +250,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mail a single-use password reset link
+         * Mail a single-use password reset link and code
          * @description Always 202 with the same body, whether or not the account exists; the mail is sent in the background. The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).
          */
         post: operations["forgotPassword"];
@@ -264,7 +270,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a new password with the token from the reset mail
+         * Set a new password with the link token or the code of the reset mail
          * @description Ends every session of the user; access tokens issued before answer `token_revoked`.
          */
         post: operations["resetPassword"];
@@ -285,6 +291,46 @@ export interface paths {
         put?: never;
         /** Change the password; every other session ends, this one stays */
         post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the email with the link token or the mailed code, and start a session
+         * @description Marks the email verified, or applies a pending email change, then signs in like a password login. A code is accepted with the address it was mailed to; 5 wrong codes for an address void its code. 409 `email_taken` when another account took a pending address first.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/resend-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link and code; the older one stops working
+         * @description Always 202 with the same body, whatever the address; the lookup and the mail happen in the background.
+         */
+        post: operations["resendVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -401,7 +447,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Activate or deactivate an account, or replace its roles
+         * Activate or deactivate an account, replace its roles, or mark its email verified
          * @description `is_active: false` ends every session of the user at once: their access tokens answer `token_revoked` on the next request and they cannot log in until reactivated. `roles` replaces the whole set (unknown roles are 400) and reaches the user's access token at its next refresh. 403 when the account, or a role to give, holds permissions the caller lacks; 409 `conflict` when callers would deactivate themselves, take admin from themselves, or leave no active admin.
          *
          *     Requires the permission `users:write`.
@@ -873,6 +919,18 @@ export interface operations {
                     };
                 };
             };
+            /** @description `EMAIL_VERIFICATION=required`: the account exists, the session starts at `POST /auth/verify-email` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                        message: string;
+                    };
+                };
+            };
             /** @description Problem details */
             400: {
                 headers: {
@@ -984,6 +1042,15 @@ export interface operations {
             };
             /** @description Problem details */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1344,7 +1411,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description RFC 6749 §5.2 */
+            /** @description RFC 6749 §5.2; `email_not_verified` (403) when `EMAIL_VERIFICATION=required` and the password was right */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1352,12 +1419,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client";
+                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client" | "email_not_verified";
                         error_description: string;
                     };
                 };
             };
-            /** @description RFC 6749 §5.2 */
+            /** @description RFC 6749 §5.2; `email_not_verified` (403) when `EMAIL_VERIFICATION=required` and the password was right */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1365,7 +1432,20 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client";
+                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client" | "email_not_verified";
+                        error_description: string;
+                    };
+                };
+            };
+            /** @description RFC 6749 §5.2; `email_not_verified` (403) when `EMAIL_VERIFICATION=required` and the password was right */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client" | "email_not_verified";
                         error_description: string;
                     };
                 };
@@ -1493,11 +1573,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The token of the reset link, or the account email with the code of the same mail */
         requestBody: {
             content: {
                 "application/json": {
                     /** @description The `token` parameter of the link in the reset mail */
                     token: string;
+                    /** @description 8-128 characters after Unicode NFKC normalization */
+                    new_password: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
                     /** @description 8-128 characters after Unicode NFKC normalization */
                     new_password: string;
                 };
@@ -1594,6 +1689,202 @@ export interface operations {
             };
             /** @description Problem details */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The token of the verification link, or the address the mail went to with its code */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The `token` parameter of the link in the verification mail */
+                    token: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
+                        access_token: string;
+                        /** @enum {string} */
+                        token_type: "bearer";
+                        /** @description Seconds until the access token expires */
+                        expires_in: number;
+                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
+                        refresh_token?: string;
+                        /** @description Seconds until the refresh token expires (sliding) */
+                        refresh_expires_in: number;
+                        user: components["schemas"]["User"];
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request was taken; the same answer whether or not the account exists */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2341,6 +2632,8 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Replaces the whole set; takes effect at the user's next refresh */
                     roles?: string[];
+                    /** @description Marks the email verified (or not) without a mail; audited */
+                    email_verified?: boolean;
                 };
             };
         };
