@@ -1,10 +1,8 @@
-/** `app.clock`: the time the time-dependent rules of the services read, so tests can move it instead of sleeping. */
+/** `app.clock`: the time the services judge time-dependent rules by; the system clock unless the app was built with another. */
 import fp from 'fastify-plugin'
+import type { Clock } from '../src/clock.js'
 
-export interface Clock {
-  /** Milliseconds since the epoch, as `Date.now()`. */
-  now: () => number
-}
+export type { Clock } from '../src/clock.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

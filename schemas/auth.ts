@@ -72,6 +72,14 @@ export const OAuthError = Type.Object({
 }, { description: 'RFC 6749 §5.2; `email_not_verified` (403) when `EMAIL_VERIFICATION=required` and the password was right' })
 export type OAuthError = Static<typeof OAuthError>
 
+export const OAuthGrantRefused = Type.Object({
+  error: StringEnum(['mfa_required', 'email_not_verified']),
+  error_description: Type.String(),
+  mfa_token: Type.Optional(Type.String({ description: '`mfa_required`: complete the login at POST /auth/mfa/verify (single use, 5 minutes)' })),
+  methods: Type.Optional(Type.Array(Type.String(), { description: '`mfa_required`: the second factors the account can use' }))
+}, { description: 'The credentials were right, but the grant needs another step first (the convention OAuth2 servers use for MFA)' })
+export type OAuthGrantRefused = Static<typeof OAuthGrantRefused>
+
 export const ForgotPasswordBody = Type.Object({
   email: Email
 }, { additionalProperties: false })

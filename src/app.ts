@@ -1,4 +1,4 @@
-/** Builds the whole app without listening, so the server, the CLI and the tests share one path. */
+/** Builds the whole app without listening; the domain inside it comes from createServices, as the CLIs' does. */
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
@@ -58,7 +58,14 @@ export const REDACTED_PATHS = [
   '*.current_password',
   '*.refresh_token',
   '*.access_token',
-  '*.token'
+  '*.token',
+  '*.mfa_token',
+  '*.mfa_code',
+  '*.code',
+  '*.recovery_code',
+  '*.recovery_codes',
+  '*.secret',
+  '*.otpauth_uri'
 ]
 
 export async function buildApp ({ config, logger, database, clock }: BuildOptions) {

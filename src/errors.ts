@@ -119,7 +119,9 @@ export const errors = {
   refreshTokenReused: () =>
     new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended as a precaution.'),
   mfaRequired: (mfaToken: string, methods: string[]) =>
-    new AppError('mfa_required', 'This account has a second factor: complete the login with the mfa_token.', { members: { mfa_token: mfaToken, methods } }),
+    // It carries a token: no cache may keep it.
+    new AppError('mfa_required', 'This account has a second factor: complete the login at POST /auth/mfa/verify with the mfa_token.',
+      { members: { mfa_token: mfaToken, methods }, headers: { 'cache-control': 'no-store' } }),
   invalidMfaCode: (detail = 'The code is wrong, already used or expired.') => new AppError('invalid_mfa_code', detail),
   invalidMfaToken: () => new AppError('invalid_mfa_token', 'The mfa_token is unknown, used or expired; log in again.'),
   invalidPasskey: (detail = 'The passkey could not be verified.') => new AppError('invalid_passkey', detail),

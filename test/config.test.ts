@@ -163,6 +163,6 @@ t.test('signing secrets: development generates one in DATA_DIR and reuses it', a
 
   const second = await build(t, overrides)
   t.equal(await readFile(file, 'utf8'), secret, 'the file is not rewritten')
-  const issued = first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', ['user'])
+  const issued = first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', ['user'], ['pwd'])
   t.equal(second.accessTokens.verify(issued.token).sub, '00000000-0000-4000-8000-000000000000', 'tokens survive a restart')
 })

@@ -40,7 +40,7 @@ async function appWithProbe (t: Test): Promise<App> {
 }
 
 function tokenWith (app: App, roles: string[]): string {
-  return app.accessTokens.issue(randomUUID(), randomUUID(), roles).token
+  return app.accessTokens.issue(randomUUID(), randomUUID(), roles, ['pwd']).token
 }
 
 t.test('the permission guard', async (t) => {

@@ -30,7 +30,7 @@ t.test('HS256 access tokens', async (t) => {
     const { header: h, payload, signingInput, signature } = decodeJwt(session.access_token)
     t.strictSame(h, { alg: 'HS256', typ: 'at+jwt' })
     t.equal(signature, withSecret(signingInput))
-    t.strictSame(Object.keys(payload).sort(), ['aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
+    t.strictSame(Object.keys(payload).sort(), ['amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
     t.equal(payload.iss, ISSUER)
     t.equal(payload.aud, AUDIENCE)
     t.equal(payload.sub, session.user.id)
@@ -77,6 +77,7 @@ t.test('HS256 access tokens', async (t) => {
     ['no jti', forgeJwt(header, claims({ jti: undefined }), withSecret)],
     ['no exp', forgeJwt(header, claims({ exp: undefined }), withSecret)],
     ['roles not an array', forgeJwt(header, claims({ roles: 'admin' }), withSecret)],
+    ['amr not an array of strings', forgeJwt(header, claims({ amr: ['pwd', 1] }), withSecret)],
     ['payload changed after signing', tampered],
     ['the refresh token used as a bearer token', session.refresh_token ?? ''],
     ['three dots of garbage', 'a.b.c']

@@ -58,7 +58,9 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'login',
       summary: 'Log in with a username or email and a password',
-      description: 'With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.',
+      description: 'A wrong password is `invalid_credentials` whatever the account. The right password of an account with a ' +
+        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. ' +
+        'With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.',
       headers: TransportHeaders,
       body: LoginBody,
       response: { 200: Session, ...problems(401, 403, 413, 415) }

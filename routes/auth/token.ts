@@ -7,7 +7,7 @@ import type { FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
 import { AppError } from '../../src/errors.js'
 import type { IssuedSession } from '../../src/services/auth.js'
-import { OAuthError, TokenRequest, TokenResponse } from '../../schemas/auth.js'
+import { OAuthError, OAuthGrantRefused, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { sendProblem, toAppError } from '../../plugins/errors.js'
 import { perMinute } from '../../plugins/rate-limit.js'
@@ -47,6 +47,10 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
     if (problem instanceof AppError && problem.code === 'email_not_verified') {
       return sendOAuthError(reply, new OAuthFailure('email_not_verified', problem.message, 403))
     }
+    if (problem.code === 'mfa_required') {
+      const refused: OAuthGrantRefused = { error: 'mfa_required', error_description: problem.message, ...problem.members }
+      return reply.code(403).header('cache-control', 'no-store').header('pragma', 'no-cache').send(refused)
+    }
     return sendProblem(reply, problem)
   })
 
@@ -60,7 +64,7 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
       // The OAuth2 shapes come last: problems() also declares 400, which they must override.
-      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError, 403: OAuthError }
+      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError, 403: OAuthGrantRefused }
     }
   }, async (request, reply) => {
     const body = request.body

@@ -157,7 +157,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with a username or email and a password
-         * @description With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.
+         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.
          */
         post: operations["login"];
         delete?: never;
@@ -1437,7 +1437,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description RFC 6749 §5.2; `email_not_verified` (403) when `EMAIL_VERIFICATION=required` and the password was right */
+            /** @description The credentials were right, but the grant needs another step first (the convention OAuth2 servers use for MFA) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1445,8 +1445,12 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client" | "email_not_verified";
+                        error: "mfa_required" | "email_not_verified";
                         error_description: string;
+                        /** @description `mfa_required`: complete the login at POST /auth/mfa/verify (single use, 5 minutes) */
+                        mfa_token?: string;
+                        /** @description `mfa_required`: the second factors the account can use */
+                        methods?: string[];
                     };
                 };
             };

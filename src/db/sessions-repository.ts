@@ -12,7 +12,7 @@ export interface SessionOrigin {
 
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
 export type SessionSource =
-  | { newFor: string, origin: SessionOrigin, expiresAt: Date }
+  | { newFor: string, origin: SessionOrigin, expiresAt: Date, amr: readonly string[] }
   | { sessionId: string }
   | { retiring: string }
 
@@ -23,7 +23,8 @@ export interface NewRefreshToken {
   expiresAt: Date
 }
 
-export type IssuedToken = PublicUser & { session_id: string, token_expires_at: Date }
+/** `amr`: the RFC 8176 methods the session started with. */
+export type IssuedToken = PublicUser & { session_id: string, token_expires_at: Date, amr: string[] }
 
 /**
  * Adds a refresh token to a live session of a live, active user and marks the session used, in
@@ -45,7 +46,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
       : q.selectNoFrom((eb) => eb.cast<string>(eb.val('sessionId' in source ? source.sessionId : null), 'uuid').as('session_id')))
     .with('live', (q) => 'newFor' in source
       ? q.insertInto('sessions')
-        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip'])
+        .columns(['user_id', 'created_at', 'last_used_at', 'expires_at', 'user_agent', 'ip', 'amr'])
         .expression((eb) => eb.selectFrom('users')
           .select([
             'users.id',
@@ -53,12 +54,13 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
             eb.val(now).as('last_used_at'),
             eb.val(source.expiresAt).as('expires_at'),
             eb.val(source.origin.userAgent?.slice(0, 512) ?? null).as('user_agent'),
-            eb.val(source.origin.ip).as('ip')
+            eb.val(source.origin.ip).as('ip'),
+            sql<string[]>`${[...source.amr]}::text[]`.as('amr')
           ])
           .where('users.id', '=', source.newFor)
           .where('users.is_active', '=', true)
           .where('users.deleted_at', 'is', null))
-        .returning(['id', 'user_id', 'expires_at'])
+        .returning(['id', 'user_id', 'expires_at', 'amr'])
       : q.updateTable('sessions')
         .set({ last_used_at: now })
         .from(['source', 'users'])
@@ -68,7 +70,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
         .where('sessions.expires_at', '>', now)
         .where('users.is_active', '=', true)
         .where('users.deleted_at', 'is', null)
-        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at']))
+        .returning(['sessions.id', 'sessions.user_id', 'sessions.expires_at', 'sessions.amr']))
     .with('ins', (q) => q.insertInto('refresh_tokens')
       .columns(['token_hash', 'session_id', 'parent_hash', 'issued_at', 'expires_at'])
       .expression((eb) => eb.selectFrom('live').select([
@@ -82,7 +84,7 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
     .selectFrom('ins')
     .innerJoin('live', 'live.id', 'ins.session_id')
     .innerJoin('users', 'users.id', 'live.user_id')
-    .select([...publicUserSelection, 'ins.session_id', 'ins.expires_at as token_expires_at'])
+    .select([...publicUserSelection, 'ins.session_id', 'ins.expires_at as token_expires_at', 'live.amr'])
     .executeTakeFirst()
 }
 

@@ -28,6 +28,8 @@ export interface SessionsTable {
   revoked_at: NullableTimestamp
   user_agent: string | null
   ip: string | null
+  /** RFC 8176 authentication methods the session started with. */
+  amr: string[]
 }
 
 export interface RefreshTokensTable {
@@ -77,6 +79,24 @@ export interface EmailVerificationsTable {
   used_at: NullableTimestamp
 }
 
+export interface MfaTotpTable {
+  user_id: string
+  /** The base32 secret sealed by the secret box; never in clear. */
+  secret_sealed: string
+  created_at: Generated<Date>
+  /** Null while the enrollment is pending. */
+  confirmed_at: NullableTimestamp
+  /** The last 30-second step whose code was accepted (bigint: read back as a string). */
+  last_used_step: ColumnType<string | null, number | null | undefined, number | null>
+}
+
+export interface MfaRecoveryCodesTable {
+  user_id: string
+  code_hash: string
+  created_at: Generated<Date>
+  used_at: NullableTimestamp
+}
+
 /** JSON written as text and read back parsed; never holds a secret. */
 export type EventDetails = Record<string, string | number | boolean | string[] | null>
 
@@ -99,6 +119,8 @@ export interface Database {
   password_reset_tokens: PasswordResetTokensTable
   email_verifications: EmailVerificationsTable
   auth_events: AuthEventsTable
+  mfa_totp: MfaTotpTable
+  mfa_recovery_codes: MfaRecoveryCodesTable
 }
 
 export type UserRow = Selectable<UsersTable>
@@ -109,6 +131,8 @@ export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type EmailVerificationRow = Selectable<EmailVerificationsTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type MfaTotpRow = Selectable<MfaTotpTable>
+export type MfaRecoveryCodeRow = Selectable<MfaRecoveryCodesTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
 export type UserRoleRow = Selectable<UserRolesTable>
 

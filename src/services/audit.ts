@@ -12,7 +12,9 @@ import type { SessionOrigin } from './sessions.js'
 export type AuthEvent =
   /** session_id null: `EMAIL_VERIFICATION=required`, the session starts at verification. */
   | { type: 'register', userId: string, details: { session_id: string | null } }
-  | { type: 'login_succeeded', userId: string, details: { session_id: string } }
+  | { type: 'login_succeeded', userId: string, details: { session_id: string, amr: string[] } }
+  /** The first factor was right; an `mfa_token` was handed out for the second. */
+  | { type: 'mfa_required', userId: string, details: { methods: string[], amr: string[] } }
   | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' | 'email_not_verified' } }
   | { type: 'refresh_reuse_detected', userId: string, details: { session_id: string } }
   /** `session`: one session ended by id (`DELETE /users/me/sessions/{id}`). */

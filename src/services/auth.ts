@@ -5,18 +5,12 @@ import type { AuditLog } from './audit.js'
 import type { EmailVerification, VerificationProof } from './email-verification.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
-import type { SessionGrant, SessionOrigin, SessionService } from './sessions.js'
+import type { SessionOrigin, SessionService } from './sessions.js'
+import type { IssuedSession, SignIn } from './sign-in.js'
 import type { AccessClaims, AccessTokens } from './tokens.js'
 import type { PublicUser, UserService } from './users.js'
 
-export interface IssuedSession {
-  accessToken: string
-  expiresIn: number
-  refreshToken: string
-  refreshExpiresIn: number
-  sessionId: string
-  user: PublicUser
-}
+export type { IssuedSession } from './sign-in.js'
 
 export interface Authenticated {
   claims: AccessClaims
@@ -31,50 +25,23 @@ export interface Registration {
   session: IssuedSession | null
 }
 
-export interface SignInNotices {
-  /** Called once a session has started, to mail `new-sign-in` when the device is new to the account. */
-  sessionStarted: (user: PublicUser, sessionId: string, origin: SessionOrigin) => void
-}
-
 export interface AuthServiceDeps {
   users: UserService
   sessions: SessionService
+  signIn: SignIn
   accessTokens: AccessTokens
   hasher: PasswordHasher
   revocations: RevocationStore
   passwordPolicy: PasswordPolicy
   audit: AuditLog
   emailVerification: EmailVerification
-  signInNotices: SignInNotices
   /** `EMAIL_VERIFICATION=required`: no session, by password or at registration, before the email is verified. */
   requireVerifiedEmail: boolean
 }
 
 export function createAuthService ({
-  users, sessions, accessTokens, hasher, revocations, passwordPolicy, audit, emailVerification, signInNotices, requireVerifiedEmail
+  users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit, emailVerification, requireVerifiedEmail
 }: AuthServiceDeps) {
-  const toIssued = (grant: SessionGrant): IssuedSession => {
-    const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles)
-    return {
-      accessToken: access.token,
-      expiresIn: access.expiresIn,
-      refreshToken: grant.refreshToken,
-      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
-      sessionId: grant.sessionId,
-      user: grant.user
-    }
-  }
-
-  /** The step every sign-in takes once its credentials are proven: the session, its audit row and the new-device notice. */
-  async function completeSignIn (userId: string, origin: SessionOrigin): Promise<IssuedSession> {
-    const grant = await sessions.start(userId, origin)
-    // Only if the account was deactivated or deleted since the caller looked it up.
-    if (grant === undefined) throw errors.invalidCredentials()
-    audit.record({ type: 'login_succeeded', userId, details: { session_id: grant.sessionId } }, origin)
-    signInNotices.sessionStarted(grant.user, grant.sessionId, origin)
-    return toIssued(grant)
-  }
-
   async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
     const state = await revocations.check(claims.sub, claims.sid)
     if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
@@ -92,20 +59,27 @@ export function createAuthService ({
         audit.record({ type: 'register', userId: user.id, details: { session_id: null } }, origin)
         return { user, session: null }
       }
-      const grant = await sessions.start(user.id, origin)
+      // A new account has no second factor yet, so it skips the sign-in step.
+      const grant = await sessions.start(user.id, origin, ['pwd'])
       // Only if an admin removed the account within these few milliseconds.
       if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return { user: grant.user, session: toIssued(grant) }
+      return { user: grant.user, session: signIn.issue(grant) }
     },
 
-    /** Uses a verification link or code, then signs in the way a password login does. */
+    /**
+     * Uses a verification link or code, then takes the sign-in step a password login ends in (so
+     * `mfa_required` for an account with a second factor). The mailed secret is a one-time password: `otp`.
+     */
     async verifyEmail (proof: VerificationProof, origin: SessionOrigin): Promise<IssuedSession> {
       const userId = await emailVerification.verify(proof, origin)
-      return await completeSignIn(userId, origin)
+      return await signIn.complete(userId, ['otp'], origin)
     },
 
-    /** Same work and the same answer for an unknown account, a wrong password and a disabled account. */
+    /**
+     * Same work and the same answer for an unknown account, a wrong password and a disabled
+     * account; only a right password goes on to the sign-in step (and so to `mfa_required`).
+     */
     async login (login: string, password: string, origin: SessionOrigin): Promise<IssuedSession> {
       const user = await users.findForLogin(login)
       if (user === undefined) {
@@ -126,7 +100,7 @@ export function createAuthService ({
         audit.record({ type: 'login_failed', userId: user.id, details: { reason: 'email_not_verified' } }, origin)
         throw errors.emailNotVerified()
       }
-      return await completeSignIn(user.id, origin)
+      return await signIn.complete(user.id, ['pwd'], origin)
     },
 
     /** The hot path of a client staying signed in: a success is not audited, a detected reuse is. */
@@ -137,7 +111,7 @@ export function createAuthService ({
         audit.record({ type: 'refresh_reuse_detected', userId: result.userId, details: { session_id: result.sessionId } }, origin)
         throw errors.refreshTokenReused()
       }
-      return toIssued(result.grant)
+      return signIn.issue(result.grant)
     },
 
     /** Verifies the JWT, then one store round trip for the session mark, the user mark and the user version. */

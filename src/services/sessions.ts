@@ -19,6 +19,8 @@ export interface SessionGrant {
   sessionId: string
   refreshToken: string
   refreshExpiresAt: Date
+  /** RFC 8176 methods the session started with; every access token of the session carries them. */
+  amr: string[]
   user: PublicUser
 }
 
@@ -30,12 +32,12 @@ export type RotationResult =
 export type { SessionInfo, SessionOrigin } from '../db/sessions-repository.js'
 
 /** A new session for an account, a named live one, or the one of the refresh token being retired. */
-type SessionSource = { newFor: string, origin: SessionOrigin } | { sessionId: string } | { retiring: string }
+type SessionSource = { newFor: string, origin: SessionOrigin, amr: readonly string[] } | { sessionId: string } | { retiring: string }
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings) {
   const toGrant = (row: IssuedToken, refreshToken: string): SessionGrant => {
-    const { session_id: sessionId, token_expires_at: refreshExpiresAt, ...user } = row
-    return { sessionId, refreshToken, refreshExpiresAt, user }
+    const { session_id: sessionId, token_expires_at: refreshExpiresAt, amr, ...user } = row
+    return { sessionId, refreshToken, refreshExpiresAt, amr, user }
   }
 
   /** Issues a refresh token in a new, named, or rotating session; undefined when that session or its user is not live. */
@@ -68,8 +70,8 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * Starts a session for a live, active account; undefined when the account was deactivated or
      * deleted since the caller looked it up (a login racing an admin), with no row left behind.
      */
-    async start (userId: string, origin: SessionOrigin): Promise<SessionGrant | undefined> {
-      return await issueInSession({ newFor: userId, origin }, null, new Date())
+    async start (userId: string, origin: SessionOrigin, amr: readonly string[]): Promise<SessionGrant | undefined> {
+      return await issueInSession({ newFor: userId, origin, amr }, null, new Date())
     },
 
     /** Retires the presented token and issues the next; a token already retired falls under the grace-period rule. */

@@ -13,6 +13,8 @@ export interface AccessClaims {
   iat: number
   exp: number
   roles: string[]
+  /** RFC 8176 methods of the session; absent only from tokens issued before sessions recorded them. */
+  amr?: string[]
 }
 
 export interface JwtFunctions {
@@ -35,7 +37,7 @@ export interface IssuedAccessToken {
 
 export function createAccessTokens (jwt: JwtFunctions, settings: AccessTokenSettings) {
   return {
-    issue (userId: string, sessionId: string, roles: string[]): IssuedAccessToken {
+    issue (userId: string, sessionId: string, roles: string[], amr: string[]): IssuedAccessToken {
       const iat = Math.floor(Date.now() / 1000)
       const claims: AccessClaims = {
         iss: settings.issuer,
@@ -45,7 +47,8 @@ export function createAccessTokens (jwt: JwtFunctions, settings: AccessTokenSett
         jti: randomUUID(),
         iat,
         exp: iat + settings.ttlSeconds,
-        roles
+        roles,
+        amr
       }
       return { token: jwt.sign(claims), expiresIn: settings.ttlSeconds, claims }
     },
@@ -69,7 +72,8 @@ function isAccessClaims (value: unknown): value is AccessClaims {
   const c = value as Record<string, unknown>
   return typeof c.sub === 'string' && typeof c.sid === 'string' && typeof c.jti === 'string' &&
     typeof c.iat === 'number' && typeof c.exp === 'number' &&
-    Array.isArray(c.roles) && c.roles.every((r) => typeof r === 'string')
+    Array.isArray(c.roles) && c.roles.every((r) => typeof r === 'string') &&
+    (c.amr === undefined || (Array.isArray(c.amr) && c.amr.every((m) => typeof m === 'string')))
 }
 
 /** 256 bits of randomness, base64url. */
