@@ -16,6 +16,17 @@ export interface BenchConfig {
   redisUrl: string | undefined
   meUsers: number
   loginUsers: number
+  /** `--seed N`: accounts (with their sessions, refresh tokens and audit rows) added before the scenarios run. */
+  seedUsers: number
+}
+
+/** `--seed N` on the command line (`npm run bench -- --seed 1000000`), 0 when absent. */
+function seedArgument (argv: string[]): number {
+  const at = argv.indexOf('--seed')
+  if (at === -1) return 0
+  const value = Number(argv[at + 1])
+  if (!Number.isInteger(value) || value < 1) throw new Error(`--seed takes a number of accounts, got ${JSON.stringify(argv[at + 1])}`)
+  return value
 }
 
 function positiveInt (name: string, fallback: number): number {
@@ -51,7 +62,8 @@ export function loadBenchConfig (): BenchConfig {
     databaseUrl: optional('BENCH_DATABASE_URL'),
     redisUrl: optional('BENCH_REDIS_URL'),
     meUsers: 20,
-    loginUsers: 5
+    loginUsers: 5,
+    seedUsers: seedArgument(process.argv)
   }
 }
 

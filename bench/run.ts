@@ -7,12 +7,17 @@ import { rmSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../src/db/types.js'
+import { createPasswordHasher } from '../src/services/password-hasher.js'
 import { runTsxChild } from './child.js'
 import { backendLabel, loadBenchConfig, type BenchConfig } from './config.js'
 import { argon2Script } from './paths.js'
 import { atExit, installCleanup } from './processes.js'
 import { evaluateGoals, renderGoals, renderTable, saveResults, type ScenarioResult } from './report.js'
 import { runScenario, scenarioPlans } from './scenarios.js'
+import { seed } from './seed.js'
 import { reportedBackends, startServer, type ServerHandle } from './server.js'
 import type { Argon2RateOutput, Argon2RateSpec } from './types.js'
 
@@ -73,6 +78,20 @@ async function measureArgon2 (config: BenchConfig): Promise<Argon2RateOutput | {
   }
 }
 
+/** Seeds the server's database (migrated by its start) with `--seed N` accounts and their history. */
+async function seedDatabase (config: BenchConfig): Promise<void> {
+  if (config.databaseUrl === undefined) throw new Error('--seed needs BENCH_DATABASE_URL (PostgreSQL)')
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: config.databaseUrl, max: 2 }) }) })
+  try {
+    const started = Date.now()
+    const hash = await createPasswordHasher(config.argon2, 1).hash('a seeded account password')
+    await seed(db, hash, { users: config.seedUsers })
+    console.log(`- seeded ${config.seedUsers} accounts in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  } finally {
+    await db.destroy()
+  }
+}
+
 async function bench (config: BenchConfig, workDir: string): Promise<number> {
   const startedAt = new Date()
   const backend = backendLabel(config)
@@ -87,6 +106,7 @@ async function bench (config: BenchConfig, workDir: string): Promise<number> {
     server = await startServer(config, workDir)
     serverBackends = reportedBackends(server.readinessReport)
     console.log(`server pid ${server.pid} ready at ${server.baseUrl} (reports: ${serverBackends ?? 'no backend info'})`)
+    if (config.seedUsers > 0) await seedDatabase(config)
     scenarios = await runAllScenarios(config, server)
     serverLog = server.logTail()
   } finally {
