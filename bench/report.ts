@@ -36,6 +36,7 @@ export interface Goal {
 export const SCENARIO = {
   baseline: 'GET /health/liveness',
   me: 'GET /users/me',
+  meEdDSA: 'GET /users/me (EdDSA)',
   refresh: 'POST /auth/refresh',
   login: 'POST /auth/login'
 } as const
@@ -74,6 +75,7 @@ export function evaluateGoals (scenarios: readonly ScenarioResult[], argon2: Arg
   const maxRss = rssValues.length > 0 ? Math.max(...rssValues) : undefined
   return [
     ratioGoal('users/me >= 30% of baseline req/s', measured(scenarios, SCENARIO.me), baseline?.reqPerSec, 0.30, baselineClean),
+    ratioGoal('users/me with EdDSA >= 95% of HS256 req/s', measured(scenarios, SCENARIO.meEdDSA), measured(scenarios, SCENARIO.me)?.reqPerSec, 0.95),
     ratioGoal('refresh >= 3% of baseline req/s', measured(scenarios, SCENARIO.refresh), baseline?.reqPerSec, 0.03, baselineClean),
     ratioGoal('login >= 85% of raw argon2 verify rate', measured(scenarios, SCENARIO.login), argon2?.verifiesPerSecond, 0.85),
     maxRss === undefined

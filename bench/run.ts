@@ -4,7 +4,7 @@
  * Exits 0 even when goals are missed; non-zero when the server will not start or a scenario crashes.
  */
 import { rmSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Kysely, PostgresDialect } from 'kysely'
@@ -15,8 +15,8 @@ import { runTsxChild } from './child.js'
 import { backendLabel, loadBenchConfig, type BenchConfig } from './config.js'
 import { argon2Script } from './paths.js'
 import { atExit, installCleanup } from './processes.js'
-import { evaluateGoals, renderGoals, renderTable, saveResults, type ScenarioResult } from './report.js'
-import { runScenario, scenarioPlans } from './scenarios.js'
+import { evaluateGoals, renderGoals, renderTable, saveResults, SCENARIO, type ScenarioResult } from './report.js'
+import { mePlan, runScenario, scenarioPlans } from './scenarios.js'
 import { seed } from './seed.js'
 import { reportedBackends, startServer, type ServerHandle } from './server.js'
 import type { Argon2RateOutput, Argon2RateSpec } from './types.js'
@@ -51,9 +51,9 @@ function warnLoudly (result: ScenarioResult): void {
   console.error(`\n${bar}\n!!! ${result.name}: ${problems.join('; ')}\n${bar}\n`)
 }
 
-async function runAllScenarios (config: BenchConfig, server: ServerHandle): Promise<ScenarioResult[]> {
+async function runAllScenarios (config: BenchConfig, server: ServerHandle, plans = scenarioPlans(config, server.baseUrl)): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = []
-  for (const plan of scenarioPlans(config, server.baseUrl)) {
+  for (const plan of plans) {
     console.log(`- ${plan.name}: ${plan.connections} connections, ${config.durationSeconds} s`)
     try {
       const result = await runScenario(plan, server)
@@ -65,6 +65,22 @@ async function runAllScenarios (config: BenchConfig, server: ServerHandle): Prom
     }
   }
   return results
+}
+
+/** GET /users/me again on a server signing with managed EdDSA keys, to compare with HS256. */
+async function eddsaScenarios (config: BenchConfig, workDir: string): Promise<ScenarioResult[]> {
+  const dir = join(workDir, 'eddsa')
+  await mkdir(dir, { recursive: true })
+  let server: ServerHandle | undefined
+  try {
+    server = await startServer(config, dir, 'managed')
+    return await runAllScenarios(config, server, [mePlan(config, server.baseUrl, SCENARIO.meEdDSA, 'meEdDSA')])
+  } catch (err) {
+    console.error(`!!! ${SCENARIO.meEdDSA} FAILED: ${errorMessage(err)}`)
+    return [{ name: SCENARIO.meEdDSA, connections: config.connections, maxRssMb: undefined, error: errorMessage(err) }]
+  } finally {
+    await server?.stop()
+  }
 }
 
 async function measureArgon2 (config: BenchConfig): Promise<Argon2RateOutput | { error: string }> {
@@ -112,6 +128,7 @@ async function bench (config: BenchConfig, workDir: string): Promise<number> {
   } finally {
     await server?.stop()
   }
+  scenarios.push(...await eddsaScenarios(config, workDir))
 
   const argon2Outcome = await measureArgon2(config)
   const argon2 = 'error' in argon2Outcome ? undefined : argon2Outcome

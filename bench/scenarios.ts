@@ -28,16 +28,7 @@ export function scenarioPlans (config: BenchConfig, url: string): ScenarioPlan[]
       connections,
       prepare: async () => ({ ...base, connections, kind: 'liveness' })
     },
-    {
-      name: SCENARIO.me,
-      connections,
-      prepare: async () => {
-        const users = await registerUsers(url, 'me', config.meUsers)
-        const accessTokens = users.map((u) => u.session.accessToken)
-        await assertMe(url, accessTokens[0] ?? '')
-        return { ...base, connections, kind: 'me', accessTokens }
-      }
-    },
+    mePlan(config, url, SCENARIO.me, 'me'),
     {
       name: SCENARIO.refresh,
       connections,
@@ -60,6 +51,21 @@ export function scenarioPlans (config: BenchConfig, url: string): ScenarioPlan[]
       }
     }
   ]
+}
+
+/** GET /users/me by users of their own (`group`), so that a second server on the same database can run it too. */
+export function mePlan (config: BenchConfig, url: string, name: string, group: string): ScenarioPlan {
+  const { connections } = config
+  return {
+    name,
+    connections,
+    prepare: async () => {
+      const users = await registerUsers(url, group, config.meUsers)
+      const accessTokens = users.map((u) => u.session.accessToken)
+      await assertMe(url, accessTokens[0] ?? '')
+      return { url, durationSeconds: config.durationSeconds, connections, kind: 'me', accessTokens }
+    }
+  }
 }
 
 function toMeasurement ({ result, chains }: LoadOutput): Measurement {

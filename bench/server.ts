@@ -33,14 +33,17 @@ export async function freePort (): Promise<number> {
   return address.port
 }
 
-function serverEnv (config: BenchConfig, port: number, dataDir: string): NodeJS.ProcessEnv {
+/** `secret`: HS256 with JWT_SECRET; `managed`: the EdDSA keys the service manages. */
+export type BenchKeys = 'secret' | 'managed'
+
+function serverEnv (config: BenchConfig, port: number, dataDir: string, keys: BenchKeys): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
-    JWT_SECRET: randomBytes(36).toString('base64url'),
+    JWT_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     RATE_LIMIT_MAX: UNLIMITED,
     RATE_LIMIT_REGISTER_MAX: UNLIMITED,
     RATE_LIMIT_LOGIN_MAX: UNLIMITED,
@@ -49,6 +52,9 @@ function serverEnv (config: BenchConfig, port: number, dataDir: string): NodeJS.
   }
   delete env.DATABASE_URL
   delete env.REDIS_URL
+  delete env.JWT_SECRET
+  delete env.JWT_ALGORITHM
+  if (keys === 'secret') env.JWT_SECRET = randomBytes(36).toString('base64url')
   if (config.databaseUrl !== undefined) env.DATABASE_URL = config.databaseUrl
   else env.DATA_DIR = dataDir
   if (config.redisUrl !== undefined) env.REDIS_URL = config.redisUrl
@@ -105,12 +111,12 @@ async function stopChild (child: ChildProcess): Promise<void> {
 }
 
 /** `workDir` is the server's cwd (so no stray .env is read) and, when embedded, holds its data. */
-export async function startServer (config: BenchConfig, workDir: string): Promise<ServerHandle> {
+export async function startServer (config: BenchConfig, workDir: string, keys: BenchKeys = 'secret'): Promise<ServerHandle> {
   if (!existsSync(config.serverEntry)) throw new Error(`${config.serverEntry} not found: run \`npm run build\` first`)
   const port = await freePort()
   const child = track(spawn(process.execPath, [config.serverEntry], {
     cwd: workDir,
-    env: serverEnv(config, port, workDir),
+    env: serverEnv(config, port, workDir, keys),
     stdio: ['ignore', 'pipe', 'pipe']
   }))
   if (child.pid === undefined) throw new Error(`could not start ${config.serverEntry}`)

@@ -52,8 +52,13 @@ export default fp(async (app) => {
     let pending: Promise<Authenticated>
     try {
       const claims = app.accessTokens.verify(token)
-      request.verifiedClaims = claims
-      pending = app.authService.checkAccess(claims)
+      if (claims instanceof Promise) {
+        // A kid this instance has not loaded yet: the keys are re-read first (rarely: at most every 5 s).
+        pending = claims.then((verified) => app.authService.checkAccess(verified))
+      } else {
+        request.verifiedClaims = claims
+        pending = app.authService.checkAccess(claims)
+      }
     } catch (err) {
       pending = Promise.reject(err)
     }

@@ -38,6 +38,7 @@ export default fp<{ version: string }>(async (app, { version }) => {
       components: {
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          introspectionClient: { type: 'http', scheme: 'basic', description: 'A client of INTROSPECTION_CLIENTS' },
           oauth2: {
             type: 'oauth2',
             flows: { password: { tokenUrl: '/api/v1/auth/token', refreshUrl: '/api/v1/auth/token', scopes: {} } }

@@ -1,37 +1,68 @@
-/** Registers @fastify/jwt with a pinned algorithm and exposes `app.accessTokens` and `app.signingKeys`. */
+/**
+ * The access-token keys: a static configuration (JWT_SECRET, JWT_PRIVATE_KEY) or keys the service
+ * manages and rotates. Exposes `app.accessTokens`, `app.keyRing` and, for managed keys,
+ * `app.managedKeys` and `app.maintainSigningKeys` (what every JWT_KEYS_REFRESH runs).
+ */
 import fp from 'fastify-plugin'
-import fastifyJwt from '@fastify/jwt'
-import { resolveSigningKeys, type SigningKeys } from '../src/services/signing-keys.js'
+import { createKeyRing, type KeyRing } from '../src/services/key-ring.js'
+import { createManagedKeys, managedKeySettings, type ManagedKeys } from '../src/services/managed-keys.js'
+import { resolveStaticKeys } from '../src/services/signing-keys.js'
 import { ACCESS_TOKEN_TYPE, createAccessTokens, type AccessClaims, type AccessTokens } from '../src/services/tokens.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     accessTokens: AccessTokens
-    signingKeys: SigningKeys
+    keyRing: KeyRing
+    managedKeys: ManagedKeys | undefined
+    /** Deletes expired retired keys, rotates when due, then re-reads the keys; a no-op for static keys. */
+    maintainSigningKeys: () => Promise<void>
   }
 }
 
-const VERIFIED_TOKEN_CACHE_SIZE = 10_000
+export interface TokensPluginOptions {
+  /** The clock of key rotation and retirement; tests move it. */
+  now?: (() => Date) | undefined
+}
 
-export default fp(async (app) => {
+export default fp<TokensPluginOptions>(async (app, options) => {
   const { config } = app
-  const keys = await resolveSigningKeys(config, { warn: (message) => app.log.warn(message) })
-  await app.register(fastifyJwt, {
-    secret: { private: keys.privateKey, public: keys.publicKey },
-    sign: { algorithm: keys.algorithm, header: { alg: keys.algorithm, typ: ACCESS_TOKEN_TYPE, ...(keys.kid === undefined ? {} : { kid: keys.kid }) } },
-    verify: {
-      algorithms: [keys.algorithm],
-      allowedIss: config.JWT_ISSUER,
-      allowedAud: config.JWT_AUDIENCE,
-      checkTyp: ACCESS_TOKEN_TYPE,
-      requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
-      // Signature checks dominate the hot path; the cache honours each token's own `exp`.
-      cache: VERIFIED_TOKEN_CACHE_SIZE
-    }
+  const notices = { warn: (message: string) => app.log.warn(message) }
+  const staticKeys = await resolveStaticKeys(config, notices)
+  const managed = staticKeys === undefined ? createManagedKeys(app.db, app.secretBox, managedKeySettings(config, options.now)) : undefined
+  if (managed !== undefined) await managed.ensure()
+  const initial = staticKeys ?? await managed?.load()
+  if (initial === undefined) throw new Error('no signing keys')
+
+  const ring = createKeyRing(initial, {
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
+    tokenType: ACCESS_TOKEN_TYPE,
+    requiredClaims: ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp'],
+    reload: managed?.load,
+    nowMs: () => (options.now?.() ?? new Date()).getTime()
   })
-  app.decorate('signingKeys', keys)
+
+  async function maintain (): Promise<void> {
+    if (managed === undefined) return
+    const { rotation, deleted } = await managed.maintain()
+    if (rotation !== undefined) app.log.info({ rotation }, 'signing keys rotated (JWT_KEY_ROTATION_DAYS)')
+    if (deleted.length > 0) app.log.info({ deleted }, 'expired retired signing keys deleted')
+    await ring.reload()
+  }
+
+  if (managed !== undefined) {
+    const timer = setInterval(() => {
+      maintain().catch((err: unknown) => app.log.error({ err }, 'signing keys: refresh failed; the loaded keys stay in use'))
+    }, config.JWT_KEYS_REFRESH * 1000)
+    timer.unref()
+    app.addHook('onClose', async () => { clearInterval(timer) })
+  }
+
+  app.decorate('keyRing', ring)
+  app.decorate('managedKeys', managed)
+  app.decorate('maintainSigningKeys', maintain)
   app.decorate('accessTokens', createAccessTokens(
-    { sign: (claims: AccessClaims) => app.jwt.sign(claims), verify: (token: string) => app.jwt.verify(token) },
+    { sign: (claims: AccessClaims) => ring.sign(claims), verify: (token: string) => ring.verify(token) },
     { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL }
   ))
-}, { name: 'tokens', dependencies: ['config'] })
+}, { name: 'tokens', dependencies: ['config', 'db', 'secret-box'] })

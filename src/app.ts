@@ -19,12 +19,14 @@ import store from '../plugins/store.js'
 import tokens from '../plugins/tokens.js'
 import mail from '../plugins/mail.js'
 import services from '../plugins/services.js'
+import introspection from '../plugins/introspection.js'
 import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import verificationRoutes from '../routes/auth/verification.js'
 import userRoutes from '../routes/users/index.js'
@@ -44,6 +46,8 @@ export interface BuildOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** An already opened database instead of the one `DATABASE_URL` names. */
   database?: OpenDatabase
+  /** The clock of signing-key rotation and retirement (tests move it); the system clock by default. */
+  now?: () => Date
   /** The time TOTP steps and mfa_token lifetimes are judged by; the system clock by default. */
   clock?: Clock
 }
@@ -68,7 +72,7 @@ export const REDACTED_PATHS = [
   '*.otpauth_uri'
 ]
 
-export async function buildApp ({ config, logger, database, clock }: BuildOptions) {
+export async function buildApp ({ config, logger, database, clock, now }: BuildOptions) {
   const loggerOption = logger ?? { level: config.LOG_LEVEL, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }
   const app = Fastify({
     ...(isLoggerInstance(loggerOption) ? { loggerInstance: loggerOption } : { logger: loggerOption }),
@@ -102,9 +106,10 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
     await app.register(db, { database })
     await app.register(store)
     await app.register(secretBox)
-    await app.register(tokens)
+    await app.register(tokens, { now })
     await app.register(mail)
     await app.register(services)
+    await app.register(introspection)
     await app.register(auth)
     await app.register(permissions)
     await app.register(rateLimit)
@@ -116,6 +121,7 @@ export async function buildApp ({ config, logger, database, clock }: BuildOption
     await app.register(async (api) => {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
+      await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(verificationRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })

@@ -23,10 +23,16 @@ export const ConfigSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.String({ default: 'auth:' }),
 
   JWT_SECRET: Type.Optional(Type.String()),
-  JWT_ALGORITHM: Type.Union([Type.Literal('HS256'), Type.Literal('EdDSA'), Type.Literal('ES256'), Type.Literal('RS256')], { default: 'HS256' }),
+  JWT_SECRET_PREVIOUS: Type.Optional(Type.String()),
+  // Unset: HS256 when JWT_SECRET is set, else managed EdDSA keys.
+  JWT_ALGORITHM: Type.Optional(Type.Union([Type.Literal('HS256'), Type.Literal('EdDSA'), Type.Literal('ES256'), Type.Literal('RS256')])),
   JWT_PRIVATE_KEY: Type.Optional(Type.String()),
   JWT_PUBLIC_KEY: Type.Optional(Type.String()),
   JWT_KEY_ENCRYPTION_KEY: Type.Optional(Type.String()),
+  JWT_KEYS_REFRESH: Seconds(60),
+  JWKS_MAX_AGE: Seconds(300),
+  JWT_KEY_ROTATION_DAYS: Type.Integer({ minimum: 0, default: 0 }),
+  INTROSPECTION_CLIENTS: Type.String({ default: '' }),
   JWT_ISSUER: Type.String({ minLength: 1, default: 'auth-service' }),
   JWT_AUDIENCE: Type.String({ minLength: 1, default: 'auth-service' }),
   ACCESS_TOKEN_TTL: Seconds(900),

@@ -110,7 +110,7 @@ export const errors = {
     new AppError('mfa_code_required', 'This account has a second factor: this change also needs mfa_code.', { errors: [{ path, message: 'is required' }] }),
   invalidRedirectUri: () => new AppError('invalid_redirect_uri', 'This redirect_uri is not one the service was configured with.'),
   invalidOauthState: () => new AppError('invalid_oauth_state', 'The sign-in state is unknown, already used or expired; start the sign-in again.'),
-  invalidCredentials: () => new AppError('invalid_credentials', 'The login or the password is wrong.'),
+  invalidCredentials: (detail = 'The login or the password is wrong.', extra?: ErrorExtras) => new AppError('invalid_credentials', detail, extra),
   invalidToken: (detail = 'The access token is missing, malformed, expired or not valid here.') => new AppError('invalid_token', detail),
   /** No access token was presented at all: RFC 6750 says the challenge then names no error. */
   tokenRequired: (detail = 'This route needs an access token.') => new AppError('invalid_token', detail, { headers: BEARER_CHALLENGE }),

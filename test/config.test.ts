@@ -6,7 +6,8 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../src/app.js'
 import { corsOrigins, hashConcurrency, loadConfig, parseTrustProxy } from '../src/config.js'
-import { resolveSigningKeys } from '../src/services/signing-keys.js'
+import { resolveStaticKeys } from '../src/services/signing-keys.js'
+import { decodeJwt } from './helpers/jwt-forge.js'
 import { build, registerUser, TEST_ENV, TEST_PASSWORD } from './helpers/app.js'
 import { restoredPglite } from './helpers/pglite-template.js'
 
@@ -24,7 +25,6 @@ t.test('loadConfig gives the documented defaults', async (t) => {
     PORT: 3000,
     LOG_LEVEL: 'info',
     DATA_DIR: './data',
-    JWT_ALGORITHM: 'HS256',
     ACCESS_TOKEN_TTL: 900,
     REFRESH_TOKEN_TTL: 604800,
     SESSION_MAX_AGE: 2592000,
@@ -43,7 +43,7 @@ t.test('loadConfig gives the documented defaults', async (t) => {
     ARGON2_TIME_COST: 2,
     ARGON2_PARALLELISM: 1
   })
-  for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'JWT_PRIVATE_KEY', 'SMTP_URL'] as const) {
+  for (const key of ['DATABASE_URL', 'REDIS_URL', 'JWT_SECRET', 'JWT_ALGORITHM', 'JWT_PRIVATE_KEY', 'SMTP_URL'] as const) {
     t.equal(config[key], undefined, `${key} is unset by default`)
   }
 })
@@ -140,29 +140,29 @@ t.test('signing secrets: production refuses to start without a strong one', asyn
     await t.rejects(buildApp({ config: loadConfig(env), database }), expected, message)
     await t.rejects(sql`select 1`.execute(database.db), `${message}: the failed build closed the database it had opened`)
   }
-  await refused({ ...production, JWT_SECRET: undefined }, /JWT_SECRET/, 'no secret in production')
+  await refused({ ...production, JWT_SECRET: undefined, JWT_ALGORITHM: 'HS256' }, /JWT_SECRET/, 'HS256 without a secret in production')
   await refused({ ...production, JWT_SECRET: 'too-short' }, /at least 32 bytes/, 'a short secret')
 
   const notices = { warn: () => t.fail('no notice expected') }
-  await t.rejects(resolveSigningKeys(loadConfig({ JWT_SECRET: 'é'.repeat(15) }), notices), /32 bytes/, '30 bytes in 15 characters')
-  t.equal((await resolveSigningKeys(loadConfig({ JWT_SECRET: 'é'.repeat(16) }), notices)).algorithm, 'HS256', 'bytes are counted, not characters')
+  await t.rejects(resolveStaticKeys(loadConfig({ JWT_SECRET: 'é'.repeat(15) }), notices), /32 bytes/, '30 bytes in 15 characters')
+  t.equal((await resolveStaticKeys(loadConfig({ JWT_SECRET: 'é'.repeat(16) }), notices))?.signing.alg, 'HS256', 'bytes are counted, not characters')
   const pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-  const pair = await resolveSigningKeys(loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem }), notices)
-  t.equal(pair.algorithm, 'EdDSA', 'a key pair is enough in production')
+  const pair = await resolveStaticKeys(loadConfig({ NODE_ENV: 'production', JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: pem }), notices)
+  t.equal(pair?.signing.alg, 'EdDSA', 'a key pair is enough in production')
 })
 
 t.test('signing secrets: development generates one in DATA_DIR and reuses it', async (t) => {
   const dir = await tempDir(t, 'auth-data-')
-  const overrides = { NODE_ENV: 'development', JWT_SECRET: '', DATA_DIR: dir }
+  const overrides = { NODE_ENV: 'development', JWT_SECRET: '', JWT_ALGORITHM: 'HS256', DATA_DIR: dir }
   const first = await build(t, overrides)
   const file = join(dir, 'jwt-secret')
   const secret = await readFile(file, 'utf8')
   t.ok(Buffer.byteLength(secret) >= 32, 'a strong secret')
   t.equal((await stat(file)).mode & 0o777, 0o600, 'readable by the owner only')
-  t.equal(first.signingKeys.privateKey, secret)
+  t.equal(decodeJwt(first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', [], ['pwd']).token).header.alg, 'HS256')
 
   const second = await build(t, overrides)
   t.equal(await readFile(file, 'utf8'), secret, 'the file is not rewritten')
   const issued = first.accessTokens.issue('00000000-0000-4000-8000-000000000000', '00000000-0000-4000-8000-000000000001', ['user'], ['pwd'])
-  t.equal(second.accessTokens.verify(issued.token).sub, '00000000-0000-4000-8000-000000000000', 'tokens survive a restart')
+  t.equal((await second.accessTokens.verify(issued.token)).sub, '00000000-0000-4000-8000-000000000000', 'tokens survive a restart')
 })

@@ -16,11 +16,11 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
     RATE_LIMIT_MAX: '100000'
   })
   const user = await registerUser(app)
-  const { me, login, readiness, jwks, mix } = probeRequests(app, user)
+  const { me, login, readiness, anonymous, mix } = probeRequests(app, user)
 
   t.equal((await me()).statusCode, 200, 'healthy to begin with')
   t.equal((await readiness()).statusCode, 200)
-  t.equal((await jwks()).headers['x-ratelimit-limit'], '100000', 'limits are counted in Redis')
+  t.equal((await anonymous()).headers['x-ratelimit-limit'], '100000', 'limits are counted in Redis')
 
   const traffic = startTraffic(mix)
   await new Promise((resolve) => setTimeout(resolve, 300))
@@ -34,8 +34,8 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
   t.match(closed.json(), { code: 'unavailable', status: 503 })
   t.ok(closed.headers['retry-after'], 'with Retry-After')
 
-  const open = await jwks()
-  t.equal(open.statusCode, 200, 'rate limiting fails open')
+  const open = await anonymous()
+  t.equal(open.statusCode, 404, 'rate limiting fails open')
   t.equal(open.headers['x-ratelimit-limit'], undefined, 'nothing was counted')
   const loggedIn = await login(TEST_PASSWORD)
   t.equal(loggedIn.statusCode, 200, 'login (per-IP limit and account throttle) fails open too')
@@ -50,13 +50,13 @@ t.test('Redis dies under traffic and comes back', { skip: redisServerMissing() }
   await redis.start()
   t.ok(await eventually(async () => (await me()).statusCode === 200, 15_000), 'the access check recovers by itself')
   t.ok(await eventually(async () => (await readiness()).statusCode === 200, 5_000), 'readiness recovers')
-  t.equal((await jwks()).headers['x-ratelimit-limit'], '100000', 'limits are counted again')
+  t.equal((await anonymous()).headers['x-ratelimit-limit'], '100000', 'limits are counted again')
 
   const seen = await traffic.stop()
   const statuses = (name: string) => new Set(seen.get(name))
   t.ok((seen.get('me')?.length ?? 0) > 0, 'traffic ran')
   t.same([...statuses('me')].filter((s) => s !== 200 && s !== 503), [], '/users/me answered 200 or 503, never anything else')
-  t.same([...statuses('jwks')], [200], 'the public route never failed')
+  t.same([...statuses('anonymous')], [404], 'the public route never failed')
   t.same([...statuses('login')].filter((s) => s !== 401), [], 'a wrong password was always 401')
   t.same([...statuses('readiness')].filter((s) => s !== 200 && s !== 503), [])
   t.ok(statuses('me').has(503) && statuses('readiness').has(503), 'the outage was seen by the traffic')

@@ -3,7 +3,8 @@ import t, { type Test } from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
 import { bearer, build, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
 
-const JWKS = '/.well-known/jwks.json'
+// An anonymous request under the global limit: any unknown path (the /.well-known documents are not limited).
+const ANON = '/api/v1/no-such-route'
 
 let ipCounter = 0
 /** Every subtest is a client of its own, so one app serves them all. */
@@ -50,15 +51,15 @@ t.test('rate limits', async (t) => {
   t.test('the global limit counts per client IP and answers 429 rate_limited with Retry-After', async (t) => {
     const ip = nextIp()
     for (const remaining of [2, 1, 0]) {
-      const res = await get(JWKS, ip)
-      t.equal(res.statusCode, 200)
+      const res = await get(ANON, ip)
+      t.equal(res.statusCode, 404)
       t.equal(res.headers['x-ratelimit-limit'], '3')
       t.equal(res.headers['x-ratelimit-remaining'], String(remaining))
       const reset = Number(res.headers['x-ratelimit-reset'])
       t.ok(reset >= 1 && reset <= 60, `x-ratelimit-reset ${reset}`)
     }
-    assertLimited(t, await get(JWKS, ip), 3)
-    t.equal((await get(JWKS, nextIp())).statusCode, 200, 'another client keeps its own budget')
+    assertLimited(t, await get(ANON, ip), 3)
+    t.equal((await get(ANON, nextIp())).statusCode, 404, 'another client keeps its own budget')
   })
 
   t.test('unknown routes are limited too', async (t) => {
@@ -67,11 +68,11 @@ t.test('rate limits', async (t) => {
     assertLimited(t, await get('/no/such/route', ip), 3)
   })
 
-  t.test('health, docs, metrics and / are not limited', async (t) => {
+  t.test('health, docs, metrics, /.well-known and / are not limited', async (t) => {
     const ip = nextIp()
-    for (let i = 0; i < 3; i++) await get(JWKS, ip)
-    assertLimited(t, await get(JWKS, ip), 3)
-    for (const url of ['/', '/metrics', '/health', '/health/liveness', '/health/readiness', '/health/startup', '/docs', '/docs/json', '/docs/static/index.css']) {
+    for (let i = 0; i < 3; i++) await get(ANON, ip)
+    assertLimited(t, await get(ANON, ip), 3)
+    for (const url of ['/', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server', '/metrics', '/health', '/health/liveness', '/health/readiness', '/health/startup', '/docs', '/docs/json', '/docs/static/index.css']) {
       for (let i = 0; i < 4; i++) {
         const res = await get(url, ip)
         t.ok(res.statusCode < 400, `${url} answers ${res.statusCode}`)
@@ -82,8 +83,8 @@ t.test('rate limits', async (t) => {
 
   t.test('without TRUST_PROXY a forged X-Forwarded-For does not change the key', async (t) => {
     const ip = nextIp()
-    for (let i = 0; i < 3; i++) await get(JWKS, ip, { 'x-forwarded-for': `203.0.113.${i}` })
-    assertLimited(t, await get(JWKS, ip, { 'x-forwarded-for': '203.0.113.200' }), 3)
+    for (let i = 0; i < 3; i++) await get(ANON, ip, { 'x-forwarded-for': `203.0.113.${i}` })
+    assertLimited(t, await get(ANON, ip, { 'x-forwarded-for': '203.0.113.200' }), 3)
   })
 
   t.test('an authenticated client is counted per user, not per IP', async (t) => {
@@ -94,7 +95,7 @@ t.test('rate limits', async (t) => {
     for (let i = 0; i < 3; i++) t.equal((await me(alice.session.access_token)).statusCode, 200)
     assertLimited(t, await me(alice.session.access_token), 3)
     t.equal((await me(bob.session.access_token)).statusCode, 200, 'another user behind the same IP keeps a budget')
-    t.equal((await get(JWKS, ip)).statusCode, 200, 'the anonymous budget of the IP is untouched')
+    t.equal((await get(ANON, ip)).statusCode, 404, 'the anonymous budget of the IP is untouched')
   })
 
   t.test('a token with a bad signature is counted against the IP, never against its sub', async (t) => {
@@ -107,7 +108,7 @@ t.test('rate limits', async (t) => {
       t.equal(res.json().code, 'invalid_token')
     }
     assertLimited(t, await get('/api/v1/users/me', ip, bearer(forged)), 3)
-    assertLimited(t, await get(JWKS, ip), 3)
+    assertLimited(t, await get(ANON, ip), 3)
     const res = await get('/api/v1/users/me', nextIp(), bearer(victim.session.access_token))
     t.equal(res.statusCode, 200)
     t.equal(res.headers['x-ratelimit-remaining'], '2', 'the victim has spent nothing')
@@ -138,7 +139,7 @@ t.test('rate limits', async (t) => {
     })
     assertLimited(t, limited, 2)
     assertLimited(t, await app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: ip, payload: { username: user.username, password: TEST_PASSWORD } }), 2)
-    t.equal((await get(JWKS, ip)).statusCode, 200, 'the global budget is separate')
+    t.equal((await get(ANON, ip)).statusCode, 404, 'the global budget is separate')
   })
 
   t.test('register is limited per IP', async (t) => {
@@ -168,14 +169,14 @@ t.test('rate limits', async (t) => {
 
 t.test('with TRUST_PROXY the client address comes from X-Forwarded-For', async (t) => {
   const app = await build(t, { RATE_LIMIT_MAX: '2', TRUST_PROXY: '127.0.0.1' })
-  const fromProxy = (client: string) => app.inject({ method: 'GET', url: JWKS, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } })
-  t.equal((await fromProxy('203.0.113.7')).statusCode, 200)
-  t.equal((await fromProxy('203.0.113.7')).statusCode, 200)
+  const fromProxy = (client: string) => app.inject({ method: 'GET', url: ANON, remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } })
+  t.equal((await fromProxy('203.0.113.7')).statusCode, 404)
+  t.equal((await fromProxy('203.0.113.7')).statusCode, 404)
   assertLimited(t, await fromProxy('203.0.113.7'), 2)
-  t.equal((await fromProxy('203.0.113.8')).statusCode, 200, 'another client behind the proxy')
-  const untrusted = () => app.inject({ method: 'GET', url: JWKS, remoteAddress: '192.0.2.1', headers: { 'x-forwarded-for': '203.0.113.9' } })
-  t.equal((await untrusted()).statusCode, 200)
-  t.equal((await untrusted()).statusCode, 200)
+  t.equal((await fromProxy('203.0.113.8')).statusCode, 404, 'another client behind the proxy')
+  const untrusted = () => app.inject({ method: 'GET', url: ANON, remoteAddress: '192.0.2.1', headers: { 'x-forwarded-for': '203.0.113.9' } })
+  t.equal((await untrusted()).statusCode, 404)
+  t.equal((await untrusted()).statusCode, 404)
   assertLimited(t, await untrusted(), 2)
-  t.equal((await fromProxy('203.0.113.9')).statusCode, 200, 'a header from an untrusted peer was not believed')
+  t.equal((await fromProxy('203.0.113.9')).statusCode, 404, 'a header from an untrusted peer was not believed')
 })

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.js'
-import { resolveSigningKeys } from '../src/services/signing-keys.js'
+import { calculateJwkThumbprint } from 'jose'
+import { resolveStaticKeys, type KeySet } from '../src/services/signing-keys.js'
 import { bearer, build, registerUser, TEST_ENV, TEST_JWT_SECRET } from './helpers/app.js'
 import { decodeJwt, eddsaSigner, forgeJwt, hmacSigner, noSignature } from './helpers/jwt-forge.js'
 
@@ -28,7 +29,8 @@ t.test('HS256 access tokens', async (t) => {
 
   t.test('the issued token carries the RFC 9068 header and claims, signed with JWT_SECRET as UTF-8 bytes', async (t) => {
     const { header: h, payload, signingInput, signature } = decodeJwt(session.access_token)
-    t.strictSame(h, { alg: 'HS256', typ: 'at+jwt' })
+    const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(TEST_JWT_SECRET).toString('base64url') })
+    t.strictSame(h, { alg: 'HS256', typ: 'at+jwt', kid }, 'the kid is the RFC 7638 thumbprint of the secret')
     t.equal(signature, withSecret(signingInput))
     t.strictSame(Object.keys(payload).sort(), ['amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
     t.equal(payload.iss, ISSUER)
@@ -50,7 +52,7 @@ t.test('HS256 access tokens', async (t) => {
     t.not(decodeJwt(again.json().access_token).payload.jti, issued.jti)
   })
 
-  t.test('a token forged with the right secret and claims is accepted (so the rejections below are meaningful)', async (t) => {
+  t.test('a token forged with the right secret and claims, without a kid as before kids existed, is accepted (so the rejections below are meaningful)', async (t) => {
     const res = await me(forgeJwt(header, claims(), withSecret))
     t.equal(res.statusCode, 200)
     t.equal(res.json().id, session.user.id)
@@ -64,6 +66,8 @@ t.test('HS256 access tokens', async (t) => {
   const rejected: Array<[string, string]> = [
     ['alg none', forgeJwt({ alg: 'none', typ: 'at+jwt' }, claims(), noSignature)],
     ['HS256 with another secret', forgeJwt(header, claims(), hmacSigner('another-secret-that-is-at-least-32-bytes'))],
+    ['HS256 with the right secret but an unknown kid', forgeJwt({ ...header, kid: 'unknown' }, claims(), withSecret)],
+    ['a kid that is not a string', forgeJwt({ ...header, kid: 7 }, claims(), withSecret)],
     ['HS512 with the right secret (algorithm pinned)', forgeJwt({ alg: 'HS512', typ: 'at+jwt' }, claims(), hmacSigner(TEST_JWT_SECRET, 'sha512'))],
     ['EdDSA while HS256 is configured', forgeJwt({ alg: 'EdDSA', typ: 'at+jwt' }, claims(), eddsaSigner(strangerKey))],
     ['typ JWT instead of at+jwt', forgeJwt({ alg: 'HS256', typ: 'JWT' }, claims(), withSecret)],
@@ -151,24 +155,32 @@ t.test('signing keys for RS256 and ES256, from PEM files, with explicit public k
   const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const rsaFile = join(dir, 'rsa.pem')
   await writeFile(rsaFile, rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }))
-  const rs = await resolveSigningKeys(loadConfig({ ...TEST_ENV, JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: rsaFile }), notices)
-  t.equal(rs.algorithm, 'RS256')
-  t.match(rs.jwks, [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: rs.kid, n: String, e: 'AQAB' }])
+  const staticKeys = async (env: Record<string, string>): Promise<KeySet> => {
+    const keys = await resolveStaticKeys(loadConfig({ ...TEST_ENV, ...env }), notices)
+    if (keys === undefined) throw new Error('expected a static key')
+    return keys
+  }
+  const rs = await staticKeys({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: rsaFile })
+  t.equal(rs.signing.alg, 'RS256')
+  t.match(rs.verification.map((k) => k.publicJwk), [{ kty: 'RSA', alg: 'RS256', use: 'sig', kid: rs.signing.kid, n: String, e: 'AQAB' }])
+  t.equal((await staticKeys({ JWT_PRIVATE_KEY: rsaFile })).signing.alg, 'RS256', 'JWT_ALGORITHM may be left out: the key says it')
 
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const ecPublicFile = join(dir, 'ec-public.pem')
   await writeFile(ecPublicFile, ec.publicKey.export({ type: 'spki', format: 'pem' }))
-  const es = await resolveSigningKeys(loadConfig({
-    ...TEST_ENV,
+  const es = await staticKeys({
     JWT_ALGORITHM: 'ES256',
     JWT_PRIVATE_KEY: ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     JWT_PUBLIC_KEY: ecPublicFile
-  }), notices)
-  t.match(es.jwks, [{ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: es.kid, x: String, y: String }])
-  t.not(es.kid, rs.kid)
+  })
+  t.match(es.verification.map((k) => k.publicJwk), [{ kty: 'EC', crv: 'P-256', alg: 'ES256', kid: es.signing.kid, x: String, y: String }])
+  t.not(es.signing.kid, rs.signing.kid)
 
-  const again = await resolveSigningKeys(loadConfig({ ...TEST_ENV, JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: rsaFile }), notices)
-  t.equal(again.kid, rs.kid, 'the kid is a thumbprint of the key, stable across restarts')
+  const again = await staticKeys({ JWT_ALGORITHM: 'RS256', JWT_PRIVATE_KEY: rsaFile })
+  t.equal(again.signing.kid, rs.signing.kid, 'the kid is a thumbprint of the key, stable across restarts')
 
-  await t.rejects(resolveSigningKeys(loadConfig({ ...TEST_ENV, JWT_ALGORITHM: 'EdDSA' }), notices), /JWT_PRIVATE_KEY/)
+  await t.rejects(staticKeys({ JWT_ALGORITHM: 'EdDSA', JWT_PRIVATE_KEY: rsaFile }), /JWT_ALGORITHM=EdDSA does not fit JWT_PRIVATE_KEY, an RS256 key/)
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  await t.rejects(staticKeys({ JWT_PRIVATE_KEY: p384 }), /use Ed25519, EC P-256 or RSA/)
+  t.equal(await resolveStaticKeys(loadConfig({ ...TEST_ENV, JWT_ALGORITHM: 'EdDSA' }), notices), undefined, 'EdDSA without a private key: managed keys')
 })

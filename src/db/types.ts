@@ -110,6 +110,21 @@ export interface AuthEventsTable {
   details: ColumnType<EventDetails, string | undefined, never>
 }
 
+export type SigningKeyState = 'next' | 'current' | 'retired'
+
+export interface SigningKeysTable {
+  kid: string
+  alg: 'EdDSA' | 'ES256' | 'RS256'
+  /** jsonb: written as JSON text, read back parsed. */
+  public_jwk: ColumnType<Record<string, unknown>, string, never>
+  /** Sealed by the secret box (context: the kid). */
+  private_key: string
+  state: SigningKeyState
+  created_at: Date
+  activated_at: NullableTimestamp
+  retired_at: NullableTimestamp
+}
+
 export interface Database {
   users: UsersTable
   sessions: SessionsTable
@@ -119,6 +134,7 @@ export interface Database {
   password_reset_tokens: PasswordResetTokensTable
   email_verifications: EmailVerificationsTable
   auth_events: AuthEventsTable
+  signing_keys: SigningKeysTable
   mfa_totp: MfaTotpTable
   mfa_recovery_codes: MfaRecoveryCodesTable
 }
@@ -131,6 +147,8 @@ export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
 export type EmailVerificationRow = Selectable<EmailVerificationsTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
+export type SigningKeyRow = Selectable<SigningKeysTable>
+export type NewSigningKey = Insertable<SigningKeysTable>
 export type MfaTotpRow = Selectable<MfaTotpTable>
 export type MfaRecoveryCodeRow = Selectable<MfaRecoveryCodesTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>

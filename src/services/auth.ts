@@ -116,7 +116,7 @@ export function createAuthService ({
 
     /** Verifies the JWT, then one store round trip for the session mark, the user mark and the user version. */
     async authenticate (token: string): Promise<Authenticated> {
-      return await checkAccess(accessTokens.verify(token))
+      return await checkAccess(await accessTokens.verify(token))
     },
 
     /** The store half of `authenticate`, for claims already verified. */

@@ -19,7 +19,10 @@ export interface AccessClaims {
 
 export interface JwtFunctions {
   sign: (payload: AccessClaims) => string
-  /** Verifies signature, algorithm, typ, iss, aud and exp; throws on any failure. */
+  /**
+   * Verifies signature, algorithm, typ, iss, aud and exp; throws on any failure. Answers a promise
+   * only when it must first reload the keys (a `kid` it has not seen).
+   */
   verify: (token: string) => unknown
 }
 
@@ -52,20 +55,28 @@ export function createAccessTokens (jwt: JwtFunctions, settings: AccessTokenSett
       }
       return { token: jwt.sign(claims), expiresIn: settings.ttlSeconds, claims }
     },
-    verify (token: string): AccessClaims {
+    /** The claims, at once when the token's key is loaded, else a promise of them after one reload. */
+    verify (token: string): AccessClaims | Promise<AccessClaims> {
       let payload: unknown
       try {
         payload = jwt.verify(token)
       } catch {
         throw errors.invalidToken()
       }
-      if (!isAccessClaims(payload)) throw errors.invalidToken()
-      return payload
+      if (payload instanceof Promise) {
+        return payload.then(toAccessClaims, () => { throw errors.invalidToken() })
+      }
+      return toAccessClaims(payload)
     }
   }
 }
 
 export type AccessTokens = ReturnType<typeof createAccessTokens>
+
+function toAccessClaims (payload: unknown): AccessClaims {
+  if (!isAccessClaims(payload)) throw errors.invalidToken()
+  return payload
+}
 
 function isAccessClaims (value: unknown): value is AccessClaims {
   if (typeof value !== 'object' || value === null) return false

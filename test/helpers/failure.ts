@@ -196,24 +196,25 @@ export function startTraffic (requests: TrafficRequest[], { workers = 3, pauseMs
   }
 }
 
-export const JWKS = '/.well-known/jwks.json'
+// Any unknown path: an anonymous request under the global rate limit (the /.well-known documents are not limited).
+export const ANONYMOUS = '/api/v1/no-such-route'
 
 /**
  * The requests both failure tests send: an authenticated read (needs the store), a rate-limited
- * public read (needs neither), a login (needs the database) and readiness; `mix` is their traffic.
+ * anonymous request (needs neither), a login (needs the database) and readiness; `mix` is their traffic.
  */
 export function probeRequests (app: App, user: { username: string, session: { access_token: string } }) {
   const me = () => app.inject({ url: '/api/v1/users/me', headers: bearer(user.session.access_token) })
   const login = (password: string) => app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: user.username, password } })
   const readiness = () => app.inject({ url: '/health/readiness' })
-  const jwks = () => app.inject({ url: JWKS })
+  const anonymous = () => app.inject({ url: ANONYMOUS })
   const mix: TrafficRequest[] = [
     { name: 'me', send: me },
-    { name: 'jwks', send: jwks },
+    { name: 'anonymous', send: anonymous },
     { name: 'login', send: () => login('a wrong password') },
     { name: 'readiness', send: readiness }
   ]
-  return { me, login, readiness, jwks, mix }
+  return { me, login, readiness, anonymous, mix }
 }
 
 export interface LogLine {
