@@ -120,11 +120,42 @@ export const Accepted = Type.Object({
 }, { description: 'The request was taken; the same answer whether or not the account exists' })
 export type Accepted = Static<typeof Accepted>
 
-export const ResetPasswordBody = Type.Object({
-  token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the reset mail' }),
-  new_password: Password
-}, { additionalProperties: false })
+export const VerificationCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code of the mail', examples: ['042137'] })
+
+export const ResetPasswordBody = Type.Union([
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the reset mail' }),
+    new_password: Password
+  }, { additionalProperties: false, title: 'ResetByLink' }),
+  Type.Object({
+    email: Email,
+    code: VerificationCode,
+    new_password: Password
+  }, { additionalProperties: false, title: 'ResetByCode' })
+], { description: 'The token of the reset link, or the account email with the code of the same mail' })
 export type ResetPasswordBody = Static<typeof ResetPasswordBody>
+
+export const VerifyEmailBody = Type.Union([
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the verification mail' })
+  }, { additionalProperties: false, title: 'VerifyByLink' }),
+  Type.Object({
+    email: Email,
+    code: VerificationCode
+  }, { additionalProperties: false, title: 'VerifyByCode' })
+], { description: 'The token of the verification link, or the address the mail went to with its code' })
+export type VerifyEmailBody = Static<typeof VerifyEmailBody>
+
+export const ResendVerificationBody = Type.Object({
+  email: Email
+}, { additionalProperties: false })
+export type ResendVerificationBody = Static<typeof ResendVerificationBody>
+
+export const RegisterAccepted = Type.Object({
+  user: Type.Ref(User),
+  message: Type.String()
+}, { description: '`EMAIL_VERIFICATION=required`: the account exists, the session starts at `POST /auth/verify-email`' })
+export type RegisterAccepted = Static<typeof RegisterAccepted>
 
 export const ChangePasswordBody = Type.Object({
   current_password: Password,

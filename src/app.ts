@@ -30,6 +30,7 @@ import tokenRoute from '../routes/auth/token.js'
 import revokeRoute from '../routes/auth/revoke.js'
 import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
+import verificationRoutes from '../routes/auth/verification.js'
 import userRoutes from '../routes/users/index.js'
 import adminUserRoutes from '../routes/users/admin.js'
 import roleRoutes from '../routes/roles/index.js'
@@ -127,6 +128,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
       await api.register(revokeRoute, { prefix: '/auth' })
       await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
+      await api.register(verificationRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })
       await api.register(roleRoutes, { prefix: '/roles' })

@@ -3,12 +3,14 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
 import type { SessionOrigin } from '../../src/services/sessions.js'
-import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
+import { LoginBody, LogoutBody, RefreshBody, RegisterAccepted, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
 import { bodyMayBeOmitted } from '../../plugins/optional-body.js'
 import { perMinute } from '../../plugins/rate-limit.js'
 import { authBodyLimit } from '../../plugins/security.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
+
+export const VERIFICATION_SENT = 'A link and a code to verify the email address are on their way.'
 
 /** Password logins through `/login` and `/token` share one per-IP budget. */
 export const LOGIN_LIMIT_GROUP = 'login'
@@ -29,16 +31,21 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       operationId: 'register',
-      summary: 'Create an account and start a session',
+      summary: 'Create an account, mail its verification and start a session',
+      description: 'With `EMAIL_VERIFICATION=required`, answers 202 `{ user, message }` with no tokens: the session starts at `POST /auth/verify-email`.',
       security: [],
       headers: TransportHeaders,
       body: RegisterBody,
-      response: { 201: Session, ...problems(409, 413, 415) }
+      response: { 201: Session, 202: RegisterAccepted, ...problems(409, 413, 415) }
     }
   }, async (request, reply) => {
-    const issued = await app.authService.register(request.body, originOf(request))
+    const { user, session } = await app.authService.register(request.body, originOf(request))
+    if (session === null) {
+      reply.code(202)
+      return { user, message: VERIFICATION_SENT }
+    }
     reply.code(201)
-    return sessionReply(request, reply, config, issued)
+    return sessionReply(request, reply, config, session)
   })
 
   app.post('/login', {
@@ -50,10 +57,11 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Log in with a username or email and a password',
       security: [],
       description: 'A wrong password is `invalid_credentials` whatever the account. The right password of an account with a ' +
-        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.',
+        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. ' +
+        'With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.',
       headers: TransportHeaders,
       body: LoginBody,
-      response: { 200: Session, ...problems(401, 413, 415) }
+      response: { 200: Session, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const login = request.body.username ?? request.body.email

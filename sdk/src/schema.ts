@@ -152,7 +152,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and start a session */
+        /**
+         * Create an account, mail its verification and start a session
+         * @description With `EMAIL_VERIFICATION=required`, answers 202 `{ user, message }` with no tokens: the session starts at `POST /auth/verify-email`.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -171,7 +174,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with a username or email and a password
-         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.
+         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.
          */
         post: operations["login"];
         delete?: never;
@@ -284,7 +287,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mail a single-use password reset link
+         * Mail a single-use password reset link and code
          * @description Always 202 with the same body, whether or not the account exists; the mail is sent in the background. The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).
          */
         post: operations["forgotPassword"];
@@ -304,7 +307,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a new password with the token from the reset mail
+         * Set a new password with the link token or the code of the reset mail
          * @description Ends every session of the user; access tokens issued before answer `token_revoked`.
          */
         post: operations["resetPassword"];
@@ -325,6 +328,46 @@ export interface paths {
         put?: never;
         /** Change the password; every other session ends, this one stays */
         post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the email with the link token or the mailed code, and start a session
+         * @description Marks the email verified, or applies a pending email change, then signs in like a password login. A code is accepted with the address it was mailed to; 5 wrong codes for an address void its code. 409 `email_taken` when another account took a pending address first.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/resend-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link and code; the older one stops working
+         * @description Always 202 with the same body, whatever the address; the lookup and the mail happen in the background.
+         */
+        post: operations["resendVerification"];
         delete?: never;
         options?: never;
         head?: never;
@@ -441,7 +484,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Activate or deactivate an account, or replace its roles
+         * Activate or deactivate an account, replace its roles, or mark its email verified
          * @description `is_active: false` ends every session of the user at once: their access tokens answer `token_revoked` on the next request and they cannot log in until reactivated. `roles` replaces the whole set (unknown roles are 400) and reaches the user's access token at its next refresh. 403 when the account, or a role to give, holds permissions the caller lacks; 409 `conflict` when callers would deactivate themselves, take admin from themselves, or leave no active admin.
          *
          *     Requires the permission `users:write`.
@@ -950,6 +993,24 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            /** @description `EMAIL_VERIFICATION=required`: the account exists, the session starts at `POST /auth/verify-email` */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        user: components["schemas"]["User"];
+                        message: string;
+                    };
+                };
+            };
             /** @description Problem details */
             400: {
                 headers: {
@@ -1110,6 +1171,21 @@ export interface operations {
                     "x-ratelimit-reset"?: number;
                     /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2047,11 +2123,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The token of the reset link, or the account email with the code of the same mail */
         requestBody: {
             content: {
                 "application/json": {
                     /** @description The `token` parameter of the link in the reset mail */
                     token: string;
+                    /** @description 8-128 characters after Unicode NFKC normalization */
+                    new_password: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
                     /** @description 8-128 characters after Unicode NFKC normalization */
                     new_password: string;
                 };
@@ -2209,6 +2300,284 @@ export interface operations {
                     "x-ratelimit-reset"?: number;
                     /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
                     "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The token of the verification link, or the address the mail went to with its code */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The `token` parameter of the link in the verification mail */
+                    token: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request was taken; the same answer whether or not the account exists */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3277,6 +3646,8 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Replaces the whole set; takes effect at the user's next refresh */
                     roles?: string[];
+                    /** @description Marks the email verified (or not) without a mail; audited */
+                    email_verified?: boolean;
                 };
             };
         };

@@ -98,10 +98,12 @@ function describe (err: unknown): string {
 }
 
 /** Promotes the account with the email, or creates it as an admin; answers the exit code. */
-async function makeAdmin ({ users, adminUsers, passwords }: Services, input: Input, databaseKind: string, out: Output): Promise<number> {
+async function makeAdmin ({ users, adminUsers, passwords, markEmailVerified }: Services, input: Input, databaseKind: string, out: Output): Promise<number> {
   const promoted = await adminUsers.promoteByEmail(input.email)
   if (promoted !== undefined) {
     const { user, wasAdmin, reactivated } = promoted
+    // The operator vouches for the address by naming it here.
+    await markEmailVerified(user.id)
     out.log(wasAdmin
       ? `${user.username} <${user.email}> is already an admin${reactivated ? '; the account was deactivated and is active again' : ''}.`
       : `Gave the admin role to the existing account ${user.username} <${user.email}>${reactivated ? ', and reactivated it' : ''}.`)
@@ -117,6 +119,7 @@ async function makeAdmin ({ users, adminUsers, passwords }: Services, input: Inp
   }
   const user = await users.create({ email: input.email, username: input.username, passwordHash: await passwords.hash(input.password) })
   await adminUsers.promoteByEmail(user.email)
+  await markEmailVerified(user.id)
   out.log(`Created the admin ${user.username} <${user.email}> in the ${databaseKind} database.`)
   return EXIT_OK
 }

@@ -4,7 +4,7 @@
  * a lookup, so an unknown account is throttled exactly like a real one and the answer reveals nothing.
  */
 import { createHash } from 'node:crypto'
-import { errors } from '../errors.js'
+import { AppError, errors } from '../errors.js'
 import type { CounterStore } from '../stores/counter-store.js'
 import type { AuthService } from './auth.js'
 
@@ -59,9 +59,15 @@ export function withLoginThrottle (auth: AuthService, throttle: LoginThrottle): 
     ...auth,
     async login (login, password, origin) {
       await throttle.attempt(login)
-      const issued = await auth.login(login, password, origin)
-      await throttle.succeeded(login)
-      return issued
+      try {
+        const issued = await auth.login(login, password, origin)
+        await throttle.succeeded(login)
+        return issued
+      } catch (err) {
+        // The password was right: an unverified email is not a failed guess.
+        if (err instanceof AppError && err.code === 'email_not_verified') await throttle.succeeded(login)
+        throw err
+      }
     }
   }
 }

@@ -8,6 +8,7 @@ import type { Test } from 'tap'
 import pg from 'pg'
 import { Redis } from 'ioredis'
 import { buildApp, type App } from '../../src/app.js'
+import type { Clock } from '../../plugins/clock.js'
 import { loadConfig } from '../../src/config.js'
 import { restoredPglite } from './pglite-template.js'
 
@@ -35,7 +36,10 @@ export const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_REFRESH_MAX: '100000',
   RATE_LIMIT_FORGOT_MAX: '100000',
   LOGIN_THROTTLE_MAX: '100000',
-  FORGOT_PASSWORD_EMAIL_MAX: '100000'
+  FORGOT_PASSWORD_EMAIL_MAX: '100000',
+  RATE_LIMIT_VERIFY_EMAIL_MAX: '100000',
+  RATE_LIMIT_RESEND_VERIFICATION_MAX: '100000',
+  RESEND_VERIFICATION_EMAIL_MAX: '100000'
 }
 
 export function uniqueName (prefix: string): string {
@@ -95,10 +99,19 @@ export async function testEnv (t: Test, overrides: Record<string, string> = {}):
   return { ...env, ...overrides }
 }
 
-export async function build (t: Test, overrides: Record<string, string> = {}): Promise<App> {
+/** A clock a test moves by hand: `clock.advance(seconds)`. */
+export function testClock (start = Date.now()) {
+  let now = start
+  return {
+    now: () => now,
+    advance (seconds: number) { now += seconds * 1000 }
+  }
+}
+
+export async function build (t: Test, overrides: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<App> {
   const env = await testEnv(t, overrides)
   const database = env.DATABASE_URL === 'memory://' ? await restoredPglite() : undefined
-  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }) })
+  const app = await buildApp({ config: loadConfig(env), ...(database === undefined ? {} : { database }), ...options })
   t.teardown(() => app.close())
   await app.ready()
   return app
