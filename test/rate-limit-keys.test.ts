@@ -16,6 +16,6 @@ t.test('rate-limit keys in Redis read <prefix>rl:<client>|<limiter>', { skip: re
   t.strictSame(keys, [
     'rl:ip:127.0.0.1|POST /api/v1/auth/register',
     'rl:ip:127.0.0.1|login',
-    `rl:user:${session.user.id}|all`
+    `rl:user:{${session.user.id}}|all`
   ])
 })
