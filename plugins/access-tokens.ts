@@ -63,6 +63,6 @@ export default fp<TokensPluginOptions>(async (app, options) => {
   app.decorate('maintainSigningKeys', maintain)
   app.decorate('accessTokens', createAccessTokens(
     { sign: (claims: AccessClaims) => ring.sign(claims), verify: (token: string) => ring.verify(token) },
-    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL }
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, clientId: config.JWT_CLIENT_ID, ttlSeconds: config.ACCESS_TOKEN_TTL }
   ))
 }, { name: 'access-tokens', dependencies: ['config', 'db', 'secret-box'] })

@@ -15,6 +15,7 @@ import fp from 'fastify-plugin'
 import fastifyRateLimit, { normalizeIP, type RateLimitOptions } from '@fastify/rate-limit'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { errors } from '../src/errors.js'
+import { redisStoreUnder } from './rate-limit-store.js'
 
 export const RATE_LIMIT_WINDOW_MS = 60_000
 
@@ -34,8 +35,7 @@ export default fp(async (app) => {
       global: false,
       max: config.RATE_LIMIT_MAX,
       timeWindow: RATE_LIMIT_WINDOW_MS,
-      nameSpace: 'rl:',
-      ...(app.hasDecorator('redis') ? { redis: app.redis } : {})
+      ...(app.hasDecorator('redis') ? { store: redisStoreUnder(app.redis, 'rl:') } : {})
     })
     createLimiter = scope.createRateLimit
   })
@@ -55,9 +55,9 @@ export default fp(async (app) => {
   const userOrIp = (request: FastifyRequest): string =>
     request.verifiedClaims === null ? clientIp(request) : `user:{${request.verifiedClaims.sub}}`
 
-  // Limiters made by createRateLimit share one Redis namespace (`rl:undefinedundefined-`, as the
-  // plugin names it without a route), so every key starts with the name of its limiter.
-  const globalLimiter = create({ keyGenerator: (request) => `all|${userOrIp(request)}` })
+  // Limiters share one Redis namespace (`rl:`), so every key is `<client>|<limiter>`. For the routes
+  // of a group, the plugin itself appends the group id to the key, which names the limiter.
+  const globalLimiter = create({ keyGenerator: (request) => `${userOrIp(request)}|all` })
   const routeLimiters = new Map<string, Limiter>()
 
   function limiterOf (request: FastifyRequest): Limiter | undefined {
@@ -68,7 +68,8 @@ export default fp(async (app) => {
     let limiter = routeLimiters.get(name)
     if (limiter === undefined) {
       const keyOf = own.keyGenerator ?? clientIp
-      limiter = create({ ...own, keyGenerator: async (request) => `${name}|${String(await keyOf(request))}` })
+      const suffix = own.groupId === undefined ? name : ''
+      limiter = create({ ...own, keyGenerator: async (request) => `${String(await keyOf(request))}|${suffix}` })
       routeLimiters.set(name, limiter)
     }
     return limiter

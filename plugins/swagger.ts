@@ -2,6 +2,7 @@
 import fp from 'fastify-plugin'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { documentObject, documentRoute } from './openapi-document.js'
 
 // Swagger UI loads its own scripts and styles from /docs and styles elements inline; nothing else.
 const DOCS_CSP = {
@@ -19,6 +20,8 @@ const DOCS_CSP = {
 }
 
 export default fp<{ version: string }>(async (app, { version }) => {
+  // Read when the document is first asked for, once every shared schema is registered.
+  const sharedSchemaIds = () => new Set(Object.keys(app.getSchemas()))
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -26,8 +29,11 @@ export default fp<{ version: string }>(async (app, { version }) => {
         title: 'Auth Service',
         version,
         description: 'Registration, login, short-lived JWT access tokens and rotating refresh tokens, sessions, roles. ' +
-          'Errors are RFC 9457 problem details with a stable `code`.'
+          'Errors are RFC 9457 problem details with a stable `code`.',
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' }
       },
+      // Relative, so the document is right wherever the service is reached; API paths carry /api/v1.
+      servers: [{ url: '/', description: 'This service: the API under /api/v1, probes, docs and metadata at the root' }],
       tags: [
         { name: 'auth', description: 'Tokens and sessions' },
         { name: 'users', description: 'Accounts' },
@@ -51,7 +57,9 @@ export default fp<{ version: string }>(async (app, { version }) => {
     // Shared schemas keep their own names in components.schemas instead of def-N.
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => typeof json.$id === 'string' ? json.$id : `def-${i}`
-    }
+    },
+    transform: ({ route }) => documentRoute(route, sharedSchemaIds()),
+    transformObject: (documents) => 'openapiObject' in documents ? documentObject(documents.openapiObject) : documents.swaggerObject
   })
   // The docs are not rate limited: every route Swagger UI adds is marked like the health probes.
   await app.register(async (docs) => {

@@ -32,6 +32,7 @@ export const UpdateUserBody = Type.Object({
     uniqueItems: true,
     maxItems: 32,
     description: 'Replaces the whole set; takes effect at the user\'s next refresh'
-  }))
+  })),
+  email_verified: Type.Optional(Type.Boolean({ description: 'Marks the email verified (or not) without a mail; audited' }))
 }, { additionalProperties: false, minProperties: 1 })
 export type UpdateUserBody = Static<typeof UpdateUserBody>

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox'
 import { Email, OpaqueToken, Password, StringEnum, Username } from './common.js'
 import { MfaCode } from './mfa.js'
 import { User } from './user.js'
+import { Problem } from './problem.js'
 
 export const Session = Type.Object({
   access_token: Type.String({ description: 'JWT (typ at+jwt) for `Authorization: Bearer`' }),
@@ -40,6 +41,14 @@ export const RefreshBody = Type.Object({
 }, { additionalProperties: false, description: 'The refresh token, or none to use the `refresh_token` cookie' })
 export type RefreshBody = Static<typeof RefreshBody>
 
+export const RevocationRequest = Type.Object({
+  token: Type.String({ minLength: 1, maxLength: 512, description: 'The refresh token to revoke' }),
+  token_type_hint: Type.Optional(Type.String({ maxLength: 64, description: '`refresh_token`; any other hint is ignored' })),
+  client_id: Type.Optional(Type.String({ maxLength: 256 })),
+  client_secret: Type.Optional(Type.String({ maxLength: 256 }))
+}, { description: 'RFC 7009 §2.1, application/x-www-form-urlencoded; unrecognized parameters are ignored' })
+export type RevocationRequest = Static<typeof RevocationRequest>
+
 export const LogoutBody = Type.Object({
   scope: Type.Optional(StringEnum(['local', 'global', 'others'], {
     default: 'local',
@@ -68,18 +77,39 @@ export const TokenResponse = Type.Object({
 })
 
 export const OAuthError = Type.Object({
-  error: StringEnum(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client']),
-  error_description: Type.String()
-}, { description: 'RFC 6749 §5.2' })
+  error: Type.String({
+    description: 'RFC 6749 §5.2 code (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`, ' +
+      '`server_error`), or the problem code of API.md where no OAuth code fits (`rate_limited`)',
+    examples: ['invalid_grant']
+  }),
+  error_description: Type.String(),
+  mfa_token: Type.Optional(Type.String({ description: 'With `mfa_required`: completes the login at /auth/mfa/verify' })),
+  methods: Type.Optional(Type.Array(Type.String(), { description: 'With `mfa_required`: the second factors the account can use' }))
+}, { $id: 'OAuthError', description: 'RFC 6749 §5.2 error response (application/json)' })
 export type OAuthError = Static<typeof OAuthError>
 
-export const OAuthGrantRefused = Type.Object({
-  error: StringEnum(['mfa_required']),
-  error_description: Type.String(),
-  mfa_token: Type.Optional(Type.String({ description: '`mfa_required`: complete the login at POST /auth/mfa/verify (single use, 5 minutes)' })),
-  methods: Type.Optional(Type.Array(Type.String(), { description: '`mfa_required`: the second factors the account can use' }))
-}, { description: 'The credentials were right, but the grant needs another step first (the convention OAuth2 servers use for MFA)' })
-export type OAuthGrantRefused = Static<typeof OAuthGrantRefused>
+const OAuthErrorResponse = Type.Unsafe<OAuthError>({
+  description: 'OAuth 2.0 error',
+  content: { 'application/json': { schema: Type.Ref(OAuthError) } }
+})
+
+/** Response schemas for the error statuses of an OAuth endpoint (400, 429 and 503 are always possible). */
+export function oauthErrors (...statuses: number[]): Record<number, typeof OAuthErrorResponse> {
+  return Object.fromEntries([400, 429, 503, ...statuses].map((s) => [s, OAuthErrorResponse]))
+}
+
+const ProblemOrOAuthErrorResponse = Type.Unsafe<Problem | OAuthError>({
+  description: 'A problem, or an OAuth 2.0 error when the request was an OAuth form',
+  content: {
+    'application/problem+json': { schema: Type.Ref(Problem) },
+    'application/json': { schema: Type.Ref(OAuthError) }
+  }
+})
+
+/** For a route taking both the service's JSON and an OAuth form: each status in the shape of the request. */
+export function problemsOrOAuthErrors (...statuses: number[]): Record<number, typeof ProblemOrOAuthErrorResponse> {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemOrOAuthErrorResponse]))
+}
 
 export const ForgotPasswordBody = Type.Object({
   email: Email
@@ -91,11 +121,42 @@ export const Accepted = Type.Object({
 }, { description: 'The request was taken; the same answer whether or not the account exists' })
 export type Accepted = Static<typeof Accepted>
 
-export const ResetPasswordBody = Type.Object({
-  token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the reset mail' }),
-  new_password: Password
-}, { additionalProperties: false })
+export const VerificationCode = Type.String({ pattern: '^[0-9]{6}$', description: 'The 6-digit code of the mail', examples: ['042137'] })
+
+export const ResetPasswordBody = Type.Union([
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the reset mail' }),
+    new_password: Password
+  }, { additionalProperties: false, title: 'ResetByLink' }),
+  Type.Object({
+    email: Email,
+    code: VerificationCode,
+    new_password: Password
+  }, { additionalProperties: false, title: 'ResetByCode' })
+], { description: 'The token of the reset link, or the account email with the code of the same mail' })
 export type ResetPasswordBody = Static<typeof ResetPasswordBody>
+
+export const VerifyEmailBody = Type.Union([
+  Type.Object({
+    token: Type.String({ minLength: 1, maxLength: 512, description: 'The `token` parameter of the link in the verification mail' })
+  }, { additionalProperties: false, title: 'VerifyByLink' }),
+  Type.Object({
+    email: Email,
+    code: VerificationCode
+  }, { additionalProperties: false, title: 'VerifyByCode' })
+], { description: 'The token of the verification link, or the address the mail went to with its code' })
+export type VerifyEmailBody = Static<typeof VerifyEmailBody>
+
+export const ResendVerificationBody = Type.Object({
+  email: Email
+}, { additionalProperties: false })
+export type ResendVerificationBody = Static<typeof ResendVerificationBody>
+
+export const RegisterAccepted = Type.Object({
+  user: Type.Ref(User),
+  message: Type.String()
+}, { description: '`EMAIL_VERIFICATION=required`: the account exists, the session starts at `POST /auth/verify-email`' })
+export type RegisterAccepted = Static<typeof RegisterAccepted>
 
 export const ChangePasswordBody = Type.Object({
   current_password: Password,

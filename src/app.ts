@@ -26,13 +26,16 @@ import auth from '../plugins/auth.js'
 import permissions from '../plugins/permissions.js'
 import rateLimit from '../plugins/rate-limit.js'
 import swagger from '../plugins/swagger.js'
+import startupLog from '../plugins/startup-log.js'
 import authRoutes from '../routes/auth/index.js'
 import tokenRoute from '../routes/auth/token.js'
+import revokeRoute from '../routes/auth/revoke.js'
 import introspectRoute from '../routes/auth/introspect.js'
 import passwordRoutes from '../routes/auth/password.js'
 import passkeyRoutes from '../routes/auth/passkey.js'
 import mfaVerifyRoute from '../routes/auth/mfa.js'
 import oauthRoutes from '../routes/auth/oauth.js'
+import verificationRoutes from '../routes/auth/verification.js'
 import userRoutes from '../routes/users/index.js'
 import userPasskeyRoutes from '../routes/users/passkeys.js'
 import adminUserRoutes from '../routes/users/admin.js'
@@ -44,7 +47,7 @@ import metaRoutes from '../routes/meta/index.js'
 import metricsRoutes from '../routes/metrics/index.js'
 import { Problem } from '../schemas/problem.js'
 import { User } from '../schemas/user.js'
-import { Session } from '../schemas/auth.js'
+import { OAuthError, Session } from '../schemas/auth.js'
 import { Role } from '../schemas/role.js'
 import { Passkey } from '../schemas/passkeys.js'
 
@@ -126,6 +129,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     app.addSchema(Session)
     app.addSchema(Role)
     app.addSchema(Passkey)
+    app.addSchema(OAuthError)
 
     await app.register(db, { database })
     await app.register(stores)
@@ -140,6 +144,7 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     await app.register(permissions)
     await app.register(rateLimit)
     await app.register(swagger, { version })
+    await app.register(startupLog)
 
     await app.register(metaRoutes, { version })
     await app.register(healthRoutes, { version })
@@ -147,11 +152,13 @@ export async function buildApp ({ config, logger, database, clock, now }: BuildO
     await app.register(async (api) => {
       await api.register(authRoutes, { prefix: '/auth' })
       await api.register(tokenRoute, { prefix: '/auth' })
+      await api.register(revokeRoute, { prefix: '/auth' })
       await api.register(introspectRoute, { prefix: '/auth' })
       await api.register(passwordRoutes, { prefix: '/auth' })
       await api.register(passkeyRoutes, { prefix: '/auth' })
       await api.register(mfaVerifyRoute, { prefix: '/auth' })
       await api.register(oauthRoutes, { prefix: '/auth' })
+      await api.register(verificationRoutes, { prefix: '/auth' })
       await api.register(userRoutes, { prefix: '/users' })
       await api.register(userPasskeyRoutes, { prefix: '/users' })
       await api.register(adminUserRoutes, { prefix: '/users' })

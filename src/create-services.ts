@@ -14,6 +14,12 @@ import { createAccountService } from './services/accounts.js'
 import { createAdminUserService } from './services/admin-users.js'
 import { createAuditLog } from './services/audit.js'
 import { createAuthService } from './services/auth.js'
+import { setEmailVerified } from './db/email-verifications-repository.js'
+import { deleteUnusedResetTokens } from './db/reset-tokens-repository.js'
+import { loadMailTemplates } from './mail/templates.js'
+import { createEmailVerification } from './services/email-verification.js'
+import { createNotifier, noticeSwitches, productName } from './services/notifier.js'
+import { createSignInNotices } from './services/sign-in-notices.js'
 import type { BackgroundTasks } from './services/background.js'
 import { loadCommonPasswords } from './services/common-passwords.js'
 import { createForgotPasswordLimiter } from './services/forgot-password-limiter.js'
@@ -37,7 +43,7 @@ import { createSecondFactors } from './services/second-factors.js'
 import { createSignIn } from './services/sign-in.js'
 import { createMfaServices } from './services/mfa.js'
 import type { FactorChange } from './services/mfa-enrollment.js'
-import { productName, type Notifier } from './services/notifier.js'
+import type { Notifier } from './services/notifier.js'
 import type { SecretBox } from './services/secret-box.js'
 import type { CounterStore } from './stores/counter-store.js'
 import type { EphemeralStore } from './stores/ephemeral-store.js'
@@ -86,7 +92,15 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   const clock = deps.clock ?? { now: Date.now }
   const revocationTtl = revocationTtlSeconds(config)
 
+  const now = () => new Date(clock.now())
   const audit = createAuditLog(db, background)
+  const notifier = createNotifier({
+    mailer,
+    templates: loadMailTemplates(config.MAIL_TEMPLATES_DIR, { warn: (message) => logger.warn({}, message) }),
+    background,
+    settings: { appUrl: config.APP_URL, appName: productName(config.MAIL_FROM, config.APP_URL), notices: noticeSwitches(config) },
+    now
+  })
   const hasher = createPasswordHasher({
     memoryCost: config.ARGON2_MEMORY_KIB,
     timeCost: config.ARGON2_TIME_COST,
@@ -120,13 +134,38 @@ export async function createServices (config: Config, deps: ServiceDeps) {
    * The step after a verified first factor, for every sign-in path:
    * `await signIn.complete(userId, ['pwd'], origin)` answers the session or throws `mfa_required`.
    */
-  const signIn = createSignIn({ sessions, accessTokens, mfaTokens, secondFactorsOf: (userId) => secondFactors.of(userId), audit })
+  const signInNotices = createSignInNotices({ db, notifier, background, now })
+  const signIn = createSignIn({
+    sessions, accessTokens, mfaTokens, secondFactorsOf: (userId) => secondFactors.of(userId), audit, sessionStarted: signInNotices.sessionStarted
+  })
+  const emailVerification = createEmailVerification({
+    db,
+    users,
+    notifier,
+    background,
+    audit,
+    voidResetTokens: (userId) => deleteUnusedResetTokens(db, userId),
+    ttlSeconds: config.VERIFY_TOKEN_TTL,
+    now
+  })
 
   const throttle = createLoginThrottle(counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
     (err) => logger.error({ err }, 'login throttle store unavailable: attempt let through'))
   /** Confirms a signed-in user's password before a sensitive change; wrong ones count as failed logins. */
   const passwordRecheck = createPasswordRecheck(passwords, throttle)
-  const authService = createAuthService({ users, sessions, signIn, revocations, hasher: passwords, accessTokens, passwordPolicy, audit, throttle })
+  const authService = createAuthService({
+    users,
+    sessions,
+    signIn,
+    revocations,
+    hasher: passwords,
+    accessTokens,
+    passwordPolicy,
+    audit,
+    throttle,
+    emailVerification,
+    requireVerifiedEmail: config.EMAIL_VERIFICATION === 'required'
+  })
   const mfa = createMfaServices({
     db,
     repository: mfaRepository,
@@ -149,6 +188,11 @@ export async function createServices (config: Config, deps: ServiceDeps) {
   const forgotPasswordLimiter = createForgotPasswordLimiter(counters,
     { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
     (err) => logger.error({ err }, 'forgot-password limit store unavailable: request let through'))
+  const resendVerificationLimiter = createForgotPasswordLimiter(counters, {
+    max: config.RESEND_VERIFICATION_EMAIL_MAX,
+    windowSeconds: config.RESEND_VERIFICATION_EMAIL_WINDOW,
+    scope: { key: 'resend-verification', message: 'Too many verification mails asked for this address.' }
+  }, (err) => logger.error({ err }, 'resend-verification limit store unavailable: request let through'))
 
   const accounts = createAccountService({
     db,
@@ -158,11 +202,13 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     hasher: passwords,
     recheck: passwordRecheck,
     policy: passwordPolicy,
-    mailer,
+    notifier,
+    emailVerification,
     background,
     audit,
     stepUp: (account, mfaCode, origin) => mfa.secondFactor.requireStepUp(account, mfaCode, origin),
-    settings: { resetTokenTtlSeconds: config.RESET_TOKEN_TTL, appUrl: config.APP_URL, revocationTtlSeconds: revocationTtl }
+    settings: { resetTokenTtlSeconds: config.RESET_TOKEN_TTL, revocationTtlSeconds: revocationTtl },
+    now
   })
   const adminUsers = createAdminUserService({ db, users, sessions, revocations, revocationTtlSeconds: revocationTtl })
 
@@ -185,6 +231,11 @@ export async function createServices (config: Config, deps: ServiceDeps) {
     roles,
     authService,
     forgotPasswordLimiter,
+    resendVerificationLimiter,
+    notifier,
+    emailVerification,
+    /** For the command line: the operator vouches for an address by naming it. */
+    markEmailVerified: (userId: string) => setEmailVerified(db, userId, true, now()),
     accounts,
     passwordRecheck,
     adminUsers,

@@ -115,7 +115,7 @@ export const errors = {
   /** No access token was presented at all: RFC 6750 says the challenge then names no error. */
   tokenRequired: (detail = 'This route needs an access token.') => new AppError('invalid_token', detail, { headers: BEARER_CHALLENGE }),
   tokenRevoked: () => new AppError('token_revoked', 'The session of this access token has ended.'),
-  invalidRefreshToken: () => new AppError('invalid_refresh_token', 'The refresh token is unknown, expired or revoked.'),
+  invalidRefreshToken: (detail = 'The refresh token is unknown, expired or revoked.') => new AppError('invalid_refresh_token', detail),
   refreshTokenReused: () =>
     new AppError('refresh_token_reused', 'This refresh token was already used; the session has been ended as a precaution.'),
   mfaRequired: (mfaToken: string, methods: string[]) =>

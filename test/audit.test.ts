@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import type { AuthEventRow } from '../src/db/types.js'
 import { bearer, build, registerUser, TEST_PASSWORD, type SessionBody } from './helpers/app.js'
-import { parseMail, startSmtpServer } from './helpers/smtp.js'
+import { inboxOf } from './helpers/mail.js'
+import { startSmtpServer } from './helpers/smtp.js'
 
 const AGENT = 'AuditTest/1.0'
 const NEW_PASSWORD = 'another fine passphrase'
@@ -43,9 +44,9 @@ t.test('auth_events records every account event, and never a secret', async (t) 
 
   t.equal((await post('/auth/forgot-password', { email: 'audited@example.com' })).statusCode, 202)
   t.equal((await post('/auth/forgot-password', { email: 'unknown-person@example.com' })).statusCode, 202)
-  const link = parseMail((await smtp.next()).raw).parts.get('text/plain') ?? ''
-  const resetToken = /token=([A-Za-z0-9_-]+)/.exec(link)?.[1] ?? ''
-  secrets.push(resetToken)
+  const resetMail = await inboxOf(smtp).take('reset-password')
+  const resetToken = resetMail.token ?? ''
+  secrets.push(resetToken, resetMail.code ?? '')
   t.equal((await post('/auth/reset-password', { token: resetToken, new_password: RESET_PASSWORD })).statusCode, 204)
   secrets.push(RESET_PASSWORD)
 

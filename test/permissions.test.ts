@@ -101,7 +101,7 @@ t.test('the permission guard', async (t) => {
     const op = doc.paths['/probe'].get
     t.same(op['x-permissions'], ['users:read'])
     t.equal(op.description, 'A probe.\n\nRequires the permission `users:read`.')
-    t.same(op.security, [{ bearerAuth: [] }])
+    t.same(op.security, [{ bearerAuth: [] }, { oauth2: [] }])
   })
 })
 

@@ -8,7 +8,7 @@ t.test('PATCH /users/me', async (t) => {
     app.inject({ method: 'PATCH', url: '/api/v1/users/me', headers: bearer(accessToken), payload })
   const me = (accessToken: string) => app.inject({ url: '/api/v1/users/me', headers: bearer(accessToken) })
 
-  t.test('a new email needs the current password, and shows at once', async (t) => {
+  t.test('a new email needs the current password, and shows at once as pending', async (t) => {
     const user = await registerUser(app)
     const token = user.session.access_token
     t.equal((await me(token)).json().email, user.email, 'cached before the change')
@@ -23,16 +23,16 @@ t.test('PATCH /users/me', async (t) => {
 
     const res = await patch(token, { email: 'New.Address@Example.com', current_password: TEST_PASSWORD })
     t.equal(res.statusCode, 200)
-    t.match(res.json(), { id: user.session.user.id, email: 'new.address@example.com', username: user.username, roles: ['user'] })
+    t.match(res.json(), { id: user.session.user.id, email: user.email, pending_email: 'new.address@example.com', username: user.username, roles: ['user'] })
     t.notOk('password_hash' in res.json())
     t.ok(Date.parse(res.json().updated_at) >= Date.parse(user.session.user.updated_at))
-    t.equal((await me(token)).json().email, 'new.address@example.com', 'GET /users/me is not served stale')
+    t.equal((await me(token)).json().pending_email, 'new.address@example.com', 'GET /users/me is not served stale')
 
     const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: 'new.address@example.com', password: TEST_PASSWORD } })
-    t.equal(login.statusCode, 200)
+    t.equal(login.statusCode, 401, 'the new address signs in only once verified')
   })
 
-  t.test('a reset link mailed to the old email stops working when the email changes', async (t) => {
+  t.test('a reset link mailed to the old email works while the change waits, not after it is applied', async (t) => {
     const user = await registerUser(app)
     const token = generateOpaqueToken()
     await app.db.insertInto('password_reset_tokens').values({
@@ -43,6 +43,11 @@ t.test('PATCH /users/me', async (t) => {
     t.equal((await app.db.selectFrom('password_reset_tokens').select('token_hash').where('user_id', '=', user.session.user.id).execute()).length, 1,
       'a new username leaves the link alone')
     t.equal((await patch(user.session.access_token, { email: `moved.${user.email}`, current_password: TEST_PASSWORD })).statusCode, 200)
+    t.equal((await app.db.selectFrom('password_reset_tokens').select('token_hash').where('user_id', '=', user.session.user.id).execute()).length, 1,
+      'the account still has the old address')
+    await app.background.idle()
+    await app.db.updateTable('email_verifications').set({ token_hash: hashOpaqueToken('known-link') }).where('user_id', '=', user.session.user.id).execute()
+    t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/verify-email', payload: { token: 'known-link' } })).statusCode, 200)
     const reset = await app.inject({ method: 'POST', url: '/api/v1/auth/reset-password', payload: { token, new_password: 'taken over by the old mailbox' } })
     t.equal(reset.statusCode, 400)
     t.match(reset.json(), { code: 'invalid_reset_token' })

@@ -1,8 +1,8 @@
 /**
  * Property: whatever a client sends to any operation of the OpenAPI document (random and hostile
  * bodies, parameters, query strings, content types, cookies, tokens), the answer is never a 5xx,
- * and every 4xx is problem+json with a code (the OAuth2 token endpoint answers RFC 6749 errors on
- * 400 and 401 instead).
+ * and every 4xx is problem+json with a code (the OAuth2 token endpoint, and revocation called with a
+ * form, answer RFC 6749 errors instead).
  *
  * Reproducible: a fixed seed, overridden with PROPERTY_SEED; PROPERTY_RUNS sets the runs per operation.
  */
@@ -14,7 +14,8 @@ import { build, registerUser } from './helpers/app.js'
 const SEED = Number(process.env.PROPERTY_SEED ?? 20260520)
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 40)
 const TOKEN_ENDPOINT = '/api/v1/auth/token'
-const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'invalid_client'])
+const REVOCATION_ENDPOINT = '/api/v1/auth/revoke'
+const OAUTH_ERRORS = new Set(['invalid_request', 'invalid_grant', 'unsupported_grant_type', 'rate_limited'])
 
 interface SchemaObject { properties?: Record<string, unknown> }
 interface OpenApiParameter { in: string, name: string }
@@ -195,7 +196,9 @@ function checkAnswer (op: Operation, request: HostileRequest, res: LightMyReques
   if (res.statusCode < 400) return
   const type = String(res.headers['content-type'] ?? '')
   const body = res.json<Record<string, unknown>>()
-  if (op.path === TOKEN_ENDPOINT && (res.statusCode === 400 || res.statusCode === 401) && type.startsWith('application/json')) {
+  const sentForm = String(request.options.headers?.['content-type'] ?? '').toLowerCase().startsWith('application/x-www-form-urlencoded')
+  if (op.path === TOKEN_ENDPOINT || (op.path === REVOCATION_ENDPOINT && sentForm)) {
+    if (!type.startsWith('application/json')) throw new Error(`not application/json: ${where}`)
     if (!OAUTH_ERRORS.has(String(body.error)) || typeof body.error_description !== 'string') throw new Error(`not an RFC 6749 error: ${where}`)
     return
   }

@@ -220,6 +220,6 @@ t.test('roles', async (t) => {
     t.same(doc.paths['/api/v1/roles'].post['x-permissions'], ['roles:write'])
     t.same(doc.paths['/api/v1/roles/{name}'].delete['x-permissions'], ['roles:write'])
     t.match(doc.paths['/api/v1/roles/{name}'].delete.description, /Requires the permission `roles:write`\.$/)
-    t.same(doc.paths['/api/v1/roles'].get.security, [{ bearerAuth: [] }])
+    t.same(doc.paths['/api/v1/roles'].get.security, [{ bearerAuth: [] }, { oauth2: [] }])
   })
 })

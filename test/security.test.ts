@@ -114,7 +114,7 @@ t.test('hardening', async (t) => {
       payload: `grant_type=password&username=a&password=${'x'.repeat(9000)}`
     })
     t.equal(form.statusCode, 413)
-    t.equal(form.json().code, 'payload_too_large')
+    t.equal(form.json().error, 'invalid_request', 'the token endpoint answers in the RFC 6749 shape')
   })
 
   t.test('CSRF: a cross-site page cannot use the refresh cookie', async (t) => {

@@ -32,7 +32,7 @@ t.test('HS256 access tokens', async (t) => {
     const kid = await calculateJwkThumbprint({ kty: 'oct', k: Buffer.from(TEST_JWT_SECRET).toString('base64url') })
     t.strictSame(h, { alg: 'HS256', typ: 'at+jwt', kid }, 'the kid is the RFC 7638 thumbprint of the secret')
     t.equal(signature, withSecret(signingInput))
-    t.strictSame(Object.keys(payload).sort(), ['amr', 'aud', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
+    t.strictSame(Object.keys(payload).sort(), ['amr', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'roles', 'sid', 'sub'])
     t.equal(payload.iss, ISSUER)
     t.equal(payload.aud, AUDIENCE)
     t.equal(payload.sub, session.user.id)

@@ -202,7 +202,7 @@ t.test('the OAuth2 token endpoint', async (t) => {
   t.test('takes form bodies only', async (t) => {
     const json = await app.inject({ method: 'POST', url: '/api/v1/auth/token', payload: { grant_type: 'password', username, password: TEST_PASSWORD } })
     t.equal(json.statusCode, 415)
-    t.match(json.json(), { status: 415, code: 'unsupported_media_type' })
-    t.equal(json.headers['content-type'], 'application/problem+json; charset=utf-8')
+    t.match(json.json(), { error: 'invalid_request' })
+    t.equal(json.headers['content-type'], 'application/json; charset=utf-8')
   })
 })

@@ -1,17 +1,16 @@
-/** `/api/v1/auth`: register, login, refresh, logout, revoke. */
+/** `/api/v1/auth`: register, login, refresh, logout. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyRequest } from 'fastify'
 import { errors } from '../../src/errors.js'
-import { LoginBody, LogoutBody, RefreshBody, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
+import { LoginBody, LogoutBody, RefreshBody, RegisterAccepted, RegisterBody, Session, TransportHeaders } from '../../schemas/auth.js'
 import { problems } from '../../schemas/problem.js'
+import { bodyMayBeOmitted } from '../../plugins/optional-body.js'
 import { originOf } from '../../plugins/auth.js'
-import { authBodyLimit, BEARER_OR_NONE, LOGIN_LIMIT_GROUP, noContent, perMinute } from '../route-options.js'
+import { authBodyLimit, BEARER, LOGIN_LIMIT_GROUP, perMinute } from '../route-options.js'
 import { clearRefreshCookie, presentedRefreshToken, sessionReply } from './transport.js'
 
-// These bodies are all optional: a call with no body at all is validated as `{}`.
-async function defaultEmptyBody (request: FastifyRequest): Promise<void> {
-  request.body ??= {}
-}
+export const VERIFICATION_SENT = 'A link and a code to verify the email address are on their way.'
+
+const bearer = BEARER
 
 const auth: FastifyPluginAsyncTypebox = async (app) => {
   const { config } = app
@@ -23,15 +22,21 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       operationId: 'register',
-      summary: 'Create an account and start a session',
+      summary: 'Create an account, mail its verification and start a session',
+      description: 'With `EMAIL_VERIFICATION=required`, answers 202 `{ user, message }` with no tokens: the session starts at `POST /auth/verify-email`.',
+      security: [],
       headers: TransportHeaders,
       body: RegisterBody,
-      response: { 201: Session, ...problems(409, 413, 415) }
+      response: { 201: Session, 202: RegisterAccepted, ...problems(409, 413, 415) }
     }
   }, async (request, reply) => {
-    const issued = await app.authService.register(request.body, originOf(request))
+    const { user, session } = await app.authService.register(request.body, originOf(request))
+    if (session === null) {
+      reply.code(202)
+      return { user, message: VERIFICATION_SENT }
+    }
     reply.code(201)
-    return sessionReply(request, reply, config, issued)
+    return sessionReply(request, reply, config, session)
   })
 
   app.post('/login', {
@@ -41,11 +46,13 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'login',
       summary: 'Log in with a username or email and a password',
+      security: [],
       description: 'A wrong password is `invalid_credentials` whatever the account. The right password of an account with a ' +
-        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.',
+        'second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. ' +
+        'With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.',
       headers: TransportHeaders,
       body: LoginBody,
-      response: { 200: Session, ...problems(401, 413, 415) }
+      response: { 200: Session, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const login = request.body.username ?? request.body.email
@@ -57,66 +64,55 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/refresh', {
     bodyLimit,
     config: { rateLimit: perMinute(config.RATE_LIMIT_REFRESH_MAX) },
-    preValidation: defaultEmptyBody,
+    preValidation: bodyMayBeOmitted,
     schema: {
       tags: ['auth'],
       operationId: 'refresh',
       summary: 'Rotate a refresh token: a new pair, the old refresh token retired',
-      description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required).',
+      description: 'The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required); ' +
+        'with neither, 401 `invalid_refresh_token`.',
+      security: [],
       headers: TransportHeaders,
       body: RefreshBody,
       response: { 200: Session, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const presented = presentedRefreshToken(request, request.body.refresh_token)
-    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
+    // 401 like any other missing credential, so a client's "am I signed in?" check keys on 401 alone.
+    if (presented === undefined) throw errors.invalidRefreshToken('No refresh token: give `refresh_token` in the body or the cookie.')
     const issued = await app.authService.refresh(presented.token, originOf(request))
-    return sessionReply(request, reply, config, issued, presented)
+    return sessionReply(request, reply, config, issued)
   })
 
   app.post('/logout', {
     bodyLimit,
-    onRequest: app.authenticateIfPresent,
-    preValidation: defaultEmptyBody,
+    preValidation: bodyMayBeOmitted,
     schema: {
       tags: ['auth'],
       operationId: 'logout',
       summary: 'End this session, every session, or every other session',
-      description: 'Authenticated by the access token, or, without one, by the refresh token (body or cookie).',
-      security: BEARER_OR_NONE,
+      description: 'Authenticated by the access token, or, without a valid one, by the refresh token (body or cookie): ' +
+        'an expired access token and the cookie still end the session and clear the cookie.',
+      security: [...bearer, {}],
       body: LogoutBody,
-      response: { 204: noContent('Logged out'), ...problems(401, 403, 413, 415) }
+      response: { 204: { type: 'null', description: 'Logged out' }, ...problems(401, 403, 413, 415) }
     }
   }, async (request, reply) => {
     const scope = request.body.scope ?? 'local'
+    // An access token that no longer works (expired, most often) is not the end of it: a logout
+    // with the refresh token beside it must still end that session, or the cookie lives on.
+    let accessRefused: unknown
+    await app.authenticateIfPresent(request).catch((err: unknown) => { accessRefused = err })
     let target = request.auth === null ? undefined : { userId: request.auth.claims.sub, sessionId: request.auth.claims.sid }
     if (target === undefined) {
       const presented = presentedRefreshToken(request, request.body.refresh_token)
       if (presented === undefined) {
-        throw errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
+        throw accessRefused ?? errors.tokenRequired('Give an access token, or a refresh token in the body or the cookie.')
       }
       target = await app.authService.sessionForLogout(presented.token, originOf(request))
     }
     if (target !== undefined) await app.authService.logout(target.userId, target.sessionId, scope, originOf(request))
     if (scope !== 'others') clearRefreshCookie(reply, config)
-    return reply.code(204).send()
-  })
-
-  app.post('/revoke', {
-    bodyLimit,
-    preValidation: defaultEmptyBody,
-    schema: {
-      tags: ['auth'],
-      operationId: 'revoke',
-      summary: 'Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error)',
-      body: RefreshBody,
-      response: { 204: noContent('Revoked, or nothing to revoke'), ...problems(403, 413, 415) }
-    }
-  }, async (request, reply) => {
-    const presented = presentedRefreshToken(request, request.body.refresh_token)
-    if (presented === undefined) throw errors.validation('Give `refresh_token` in the body or the cookie.', [{ path: '/refresh_token', message: 'is required' }])
-    await app.authService.revokeRefreshToken(presented.token, originOf(request))
-    if (presented.fromCookie) clearRefreshCookie(reply, config)
     return reply.code(204).send()
   })
 }

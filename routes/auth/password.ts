@@ -16,7 +16,7 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       operationId: 'forgotPassword',
-      summary: 'Mail a single-use password reset link',
+      summary: 'Mail a single-use password reset link and code',
       description: 'Always 202 with the same body, whether or not the account exists; the mail is sent in the background. ' +
         'The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).',
       security: NO_AUTH,
@@ -36,14 +36,15 @@ const password: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['auth'],
       operationId: 'resetPassword',
-      summary: 'Set a new password with the token from the reset mail',
+      summary: 'Set a new password with the link token or the code of the reset mail',
       description: 'Ends every session of the user; access tokens issued before answer `token_revoked`.',
       security: NO_AUTH,
       body: ResetPasswordBody,
       response: { 204: noContent('Password changed; every session ended'), ...problems(413, 415) }
     }
   }, async (request, reply) => {
-    await app.accounts.resetPassword(request.body.token, request.body.new_password, originOf(request))
+    const { new_password: newPassword, ...proof } = request.body
+    await app.accounts.resetPassword(proof, newPassword, originOf(request))
     return reply.code(204).send()
   })
 

@@ -3,32 +3,16 @@
  * form-encoded only, answering errors in the §5.2 shape so OAuth2 clients and Swagger UI work.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import type { FastifyReply } from 'fastify'
 import formbody from '@fastify/formbody'
-import { AppError } from '../../src/errors.js'
 import type { IssuedSession } from '../../src/services/auth.js'
-import { OAuthError, OAuthGrantRefused, TokenRequest, TokenResponse } from '../../schemas/auth.js'
-import { problems } from '../../schemas/problem.js'
-import { sendProblem, toAppError } from '../../plugins/errors.js'
+import { oauthErrors, TokenRequest, TokenResponse } from '../../schemas/auth.js'
 import { originOf } from '../../plugins/auth.js'
 import { authBodyLimit, LOGIN_LIMIT_GROUP, perMinute } from '../route-options.js'
-
-class OAuthFailure extends Error {
-  constructor (readonly kind: OAuthError['error'], description: string, readonly status = 400) {
-    super(description)
-  }
-}
+import { OAuthFailure, sendOAuthError } from './oauth-errors.js'
 
 function required (value: string | undefined, name: string): string {
   if (value === undefined || value === '') throw new OAuthFailure('invalid_request', `The ${name} parameter is required.`)
   return value
-}
-
-const GRANT_FAILURES = new Set(['invalid_credentials', 'invalid_refresh_token', 'refresh_token_reused'])
-
-function sendOAuthError (reply: FastifyReply, failure: OAuthFailure): FastifyReply {
-  return reply.code(failure.status).header('cache-control', 'no-store').header('pragma', 'no-cache')
-    .send({ error: failure.kind, error_description: failure.message })
 }
 
 const token: FastifyPluginAsyncTypebox = async (app) => {
@@ -36,18 +20,11 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
   app.removeContentTypeParser('application/json')
   await app.register(formbody, { bodyLimit: app.config.BODY_LIMIT })
 
-  app.setErrorHandler((err, _request, reply) => {
-    if (err instanceof OAuthFailure) return sendOAuthError(reply, err)
-    const problem = toAppError(err)
-    if (problem.code === 'validation_failed') return sendOAuthError(reply, new OAuthFailure('invalid_request', problem.message))
-    if (problem instanceof AppError && GRANT_FAILURES.has(problem.code)) {
-      return sendOAuthError(reply, new OAuthFailure('invalid_grant', problem.message))
-    }
-    if (problem.code === 'mfa_required') {
-      const refused: OAuthGrantRefused = { error: 'mfa_required', error_description: problem.message, ...problem.members }
-      return reply.code(403).header('cache-control', 'no-store').header('pragma', 'no-cache').send(refused)
-    }
-    return sendProblem(reply, problem)
+  // Every error of this route, the rate limit's and the body parser's included, in the RFC 6749 shape.
+  app.setErrorHandler((err, request, reply) => {
+    const sent = sendOAuthError(reply, err)
+    if (reply.statusCode >= 500) request.log.error({ err }, 'token request failed')
+    return sent
   })
 
   app.post('/token', {
@@ -57,17 +34,18 @@ const token: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['auth'],
       operationId: 'token',
       summary: 'OAuth2 token endpoint: password and refresh_token grants',
+      security: [],
       consumes: ['application/x-www-form-urlencoded'],
       body: TokenRequest,
-      // The OAuth2 shapes come last: problems() also declares 400, which they must override.
-      response: { ...problems(413, 415), 200: TokenResponse, 400: OAuthError, 401: OAuthError, 403: OAuthGrantRefused }
+      response: { 200: TokenResponse, ...oauthErrors(403, 413, 415) }
     }
   }, async (request, reply) => {
     const body = request.body
     let issued: IssuedSession
-    if (body.grant_type === 'password') {
+    const grantType = required(body.grant_type, 'grant_type')
+    if (grantType === 'password') {
       issued = await app.authService.login(required(body.username, 'username'), required(body.password, 'password'), originOf(request))
-    } else if (body.grant_type === 'refresh_token') {
+    } else if (grantType === 'refresh_token') {
       issued = await app.authService.refresh(required(body.refresh_token, 'refresh_token'), originOf(request))
     } else {
       throw new OAuthFailure('unsupported_grant_type', 'grant_type must be password or refresh_token.')

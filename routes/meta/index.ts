@@ -42,6 +42,7 @@ const meta: FastifyPluginAsyncTypebox<{ version: string }> = async (app, { versi
       tags: ['meta'],
       operationId: 'root',
       summary: 'Service name, version and where the docs are',
+      security: [],
       response: { 200: Type.Object({ name: Type.String(), version: Type.String(), docs: Type.String() }) }
     }
   }, async () => ({ name: 'auth-service', version, docs: '/docs' }))

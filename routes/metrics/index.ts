@@ -10,6 +10,7 @@ const metrics: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Prometheus metrics (text exposition format)',
       description: 'Process metrics and `http_request_duration_seconds` by method, route pattern and status code. ' +
         'Not rate limited and not authenticated: expose it to the scraper only.',
+      security: [],
       produces: ['text/plain'],
       response: { 200: { type: 'string', description: 'Prometheus text exposition format 0.0.4' } }
     }

@@ -48,7 +48,7 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags,
       operationId: 'updateUser',
-      summary: 'Activate or deactivate an account, or replace its roles',
+      summary: 'Activate or deactivate an account, replace its roles, or mark its email verified',
       description: '`is_active: false` ends every session of the user at once: their access tokens answer `token_revoked` ' +
         'on the next request and they cannot log in until reactivated. `roles` replaces the whole set (unknown roles are ' +
         '400) and reaches the user\'s access token at its next refresh. 403 when the account, or a role to give, holds ' +
@@ -59,7 +59,15 @@ const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
       body: UpdateUserBody,
       response: { 200: Type.Ref(User), ...problems(401, 403, 404, 409, 413, 415) }
     }
-  }, async (request) => await service.update(request.params.id, request.body, actorOf(request)))
+  }, async (request) => {
+    const actor = actorOf(request)
+    const user = await service.update(request.params.id, request.body, actor)
+    const emailVerified = request.body.email_verified
+    if (emailVerified !== undefined) {
+      app.audit.record({ type: 'email_verified_set', userId: user.id, details: { email_verified: emailVerified, set_by: actor.id } }, originOf(request))
+    }
+    return user
+  })
 
   app.delete('/:id', {
     onRequest: [app.authenticate, app.requirePermission('users:delete')],

@@ -1,5 +1,5 @@
 /**
- * `npm run create-admin -- --email E --username U --password P`: creates an admin account, or
+ * `npm run create-admin -- --email E --username U --password-stdin`: creates an admin account, or
  * gives `admin` to the live account with that email. Same rules as the API: this parses the
  * arguments and calls the services that `createServices` builds for the server too.
  */
@@ -24,10 +24,12 @@ export const EXIT_OK = 0
 export const EXIT_FAILED = 1
 export const EXIT_USAGE = 2
 
-export const USAGE = `Usage: npm run create-admin -- --email <email> [--username <username> --password <password>]
+export const USAGE = `Usage: npm run create-admin -- --email <email> [--username <username> --password-stdin | --password <password>]
 
 Creates an admin account, or gives the admin role to the live account with that email
-(reactivating it if it was deactivated). --username and --password are needed to create one.
+(reactivating it if it was deactivated). --username and a password are needed to create one.
+--password-stdin reads the password from standard input (one line), so it appears neither in
+the shell history nor in npm's echo of the command; --password <password> shows it in both.
 Uses DATABASE_URL, or the embedded database in DATA_DIR: stop the server first.`
 
 export interface CommandOptions {
@@ -35,6 +37,8 @@ export interface CommandOptions {
   /** Also read `.env` from the working directory, as the server does. */
   dotenv?: boolean
   out?: Output
+  /** Standard input, read whole, for `--password-stdin`. */
+  readStdin?: () => Promise<string>
 }
 
 class UsageError extends Error {}
@@ -45,7 +49,7 @@ interface Input {
   password: string | undefined
 }
 
-function parseInput (args: string[], policy: PasswordPolicy): Input | 'help' {
+async function parseInput (args: string[], policy: PasswordPolicy, readStdin: () => Promise<string>): Promise<Input | 'help'> {
   let values
   try {
     values = parseArgs({
@@ -56,6 +60,7 @@ function parseInput (args: string[], policy: PasswordPolicy): Input | 'help' {
         email: { type: 'string' },
         username: { type: 'string' },
         password: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' }
       }
     }).values
@@ -63,8 +68,11 @@ function parseInput (args: string[], policy: PasswordPolicy): Input | 'help' {
     throw new UsageError(err instanceof Error ? err.message : String(err))
   }
   if (values.help === true) return 'help'
-  const { email, username, password } = values
+  const { email, username } = values
   if (email === undefined) throw new UsageError('--email is required.')
+  if (values['password-stdin'] === true && values.password !== undefined) throw new UsageError('Give --password or --password-stdin, not both.')
+  // One line: the newline that ends it (echo, a here-string, a file) is not part of the password.
+  const password = values['password-stdin'] === true ? (await readStdin()).replace(/\r?\n$/, '') : values.password
 
   const ajv = addFormats(new Ajv({ strict: false }))
   const check = (schema: TSchema, value: string | undefined, problem: string): void => {
@@ -90,10 +98,12 @@ function describe (err: unknown): string {
 }
 
 /** Promotes the account with the email, or creates it as an admin; answers the exit code. */
-async function makeAdmin ({ users, adminUsers, passwords }: Services, input: Input, databaseKind: string, out: Output): Promise<number> {
+async function makeAdmin ({ users, adminUsers, passwords, markEmailVerified }: Services, input: Input, databaseKind: string, out: Output): Promise<number> {
   const promoted = await adminUsers.promoteByEmail(input.email)
   if (promoted !== undefined) {
     const { user, wasAdmin, reactivated } = promoted
+    // The operator vouches for the address by naming it here.
+    await markEmailVerified(user.id)
     out.log(wasAdmin
       ? `${user.username} <${user.email}> is already an admin${reactivated ? '; the account was deactivated and is active again' : ''}.`
       : `Gave the admin role to the existing account ${user.username} <${user.email}>${reactivated ? ', and reactivated it' : ''}.`)
@@ -109,17 +119,22 @@ async function makeAdmin ({ users, adminUsers, passwords }: Services, input: Inp
   }
   const user = await users.create({ email: input.email, username: input.username, passwordHash: await passwords.hash(input.password) })
   await adminUsers.promoteByEmail(user.email)
+  await markEmailVerified(user.id)
   out.log(`Created the admin ${user.username} <${user.email}> in the ${databaseKind} database.`)
   return EXIT_OK
 }
 
+async function noStdin (): Promise<string> {
+  throw new UsageError('--password-stdin: no standard input to read.')
+}
+
 /** Runs the command and answers its exit code. */
-export async function createAdminCommand (args: string[], { env, dotenv = false, out = console }: CommandOptions): Promise<number> {
+export async function createAdminCommand (args: string[], { env, dotenv = false, out = console, readStdin = noStdin }: CommandOptions): Promise<number> {
   let config: Config
   let input: Input | 'help'
   try {
     config = loadConfig(env, { dotenv })
-    input = parseInput(args, { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() })
+    input = await parseInput(args, { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }, readStdin)
   } catch (err) {
     out.error(`create-admin: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
     return EXIT_USAGE

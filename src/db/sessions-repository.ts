@@ -169,3 +169,22 @@ export async function findUnrevokedSessionOf (db: Executor, userId: string, sess
     .executeTakeFirst()
   return session?.id
 }
+
+/**
+ * What the account's other sessions say about a new one: whether there are any, and whether one of
+ * them used this user agent since `since`.
+ */
+export async function signInHistory (db: Executor, userId: string, exceptSessionId: string, userAgent: string | null, since: Date): Promise<{ others: boolean, agentSeen: boolean }> {
+  const row = await db.selectFrom('sessions')
+    .select((eb) => [
+      eb.fn.countAll<string>().as('others'),
+      eb.fn.count<string>('id').filterWhere((f) => f.and([
+        f('last_used_at', '>', since),
+        userAgent === null ? f('user_agent', 'is', null) : f('user_agent', '=', userAgent)
+      ])).as('seen')
+    ])
+    .where('user_id', '=', userId)
+    .where('id', '<>', exceptSessionId)
+    .executeTakeFirstOrThrow()
+  return { others: Number(row.others) > 0, agentSeen: Number(row.seen) > 0 }
+}

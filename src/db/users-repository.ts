@@ -74,9 +74,9 @@ export async function insertUser (db: Kysely<Database>, input: { email: string, 
   }))
 }
 
-export async function findActiveUserByEmail (db: Executor, email: string): Promise<Pick<UserRow, 'id' | 'email'> | undefined> {
+export async function findActiveUserByEmail (db: Executor, email: string): Promise<Pick<UserRow, 'id' | 'email' | 'username'> | undefined> {
   return await db.selectFrom('users')
-    .select(['users.id', 'users.email'])
+    .select(['users.id', 'users.email', 'users.username'])
     .where(lower('users.email'), '=', email.trim().toLowerCase())
     .where('users.deleted_at', 'is', null)
     .where('users.is_active', '=', true)

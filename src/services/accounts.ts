@@ -6,7 +6,9 @@ import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
 import type { BackgroundTasks } from './background.js'
-import type { Mailer, MailMessage } from './mail.js'
+import type { EmailVerification } from './email-verification.js'
+import type { Notifier } from './notifier.js'
+import { codeMatches, generateCode, hashCode, MAX_CODE_ATTEMPTS } from './one-time-codes.js'
 import type { PasswordHasher } from './password-hasher.js'
 import type { PasswordRecheck } from './password-recheck.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
@@ -17,8 +19,6 @@ import type { PublicUser, UserService } from './users.js'
 
 export interface AccountSettings {
   resetTokenTtlSeconds: number
-  /** Where the client app lives; the reset link is `<appUrl>/reset-password?token=…`. */
-  appUrl: string
   /** How long a "tokens issued before" mark must live: an access token's lifetime plus clock skew. */
   revocationTtlSeconds: number
 }
@@ -31,42 +31,24 @@ export interface AccountServiceDeps {
   hasher: PasswordHasher
   recheck: PasswordRecheck
   policy: PasswordPolicy
-  mailer: Mailer
+  notifier: Notifier
+  emailVerification: EmailVerification
   background: BackgroundTasks
   audit: AuditLog
   /** With MFA on, a sensitive change also needs `mfa_code`: 400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong. */
   stepUp: (account: { id: string, email: string, username: string }, mfaCode: string | undefined, origin: SessionOrigin) => Promise<void>
   settings: AccountSettings
+  now?: () => Date
 }
+
+/** A reset link's token, or the account's email with the code of the same mail. */
+export type ResetProof = { token: string } | { email: string, code: string }
 
 interface SessionEnding {
   /** The session to spare (the caller's own), if any. */
   keep?: string
   /** Also void every access token of the user issued before now, whatever its session. */
   voidAccessTokens?: boolean
-}
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
-
-function resetLink (appUrl: string, token: string): string {
-  return `${appUrl.replace(/\/+$/, '')}/reset-password?token=${encodeURIComponent(token)}`
-}
-
-function passwordResetMail (to: string, link: string, ttlSeconds: number): MailMessage {
-  const minutes = Math.max(1, Math.round(ttlSeconds / 60))
-  const validity = `It works once, within ${minutes} minute${minutes === 1 ? '' : 's'}.`
-  const ignore = 'If you did not ask for this, ignore this message: your password stays as it is.'
-  return {
-    to,
-    subject: 'Reset your password',
-    text: 'Someone asked to reset the password of the account with this email address.\n\n' +
-      `Open this link to choose a new password. ${validity}\n\n${link}\n\n${ignore}\n`,
-    html: '<p>Someone asked to reset the password of the account with this email address.</p>' +
-      `<p><a href="${escapeHtml(link)}">Choose a new password</a>. ${validity}</p>` +
-      `<p>If the link does not open, copy this address into your browser:<br>${escapeHtml(link)}</p>` +
-      `<p>${ignore}</p>`
-  }
 }
 
 export interface ProfileChanges {
@@ -76,7 +58,9 @@ export interface ProfileChanges {
   mfaCode?: string
 }
 
-export function createAccountService ({ db, users, sessions, revocations, hasher, recheck, policy, mailer, background, audit, stepUp, settings }: AccountServiceDeps) {
+export function createAccountService ({
+  db, users, sessions, revocations, hasher, recheck, policy, notifier, emailVerification, background, audit, stepUp, settings, now = () => new Date()
+}: AccountServiceDeps) {
   /**
    * Ends the user's sessions around a credential change. Before it, so that a store outage
    * fails the request while nothing has changed yet; after it, for any session started with
@@ -103,14 +87,24 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
     audit.record({ type: 'password_reset_requested', userId: user?.id ?? null }, origin)
     if (user === undefined) return
     const token = generateOpaqueToken()
-    const now = new Date()
+    const hash = hashOpaqueToken(token)
+    const code = generateCode()
+    const createdAt = now()
     await db.transaction().execute((trx) => resetTokens.replaceResetToken(trx, {
-      hash: hashOpaqueToken(token),
+      hash,
+      codeHash: hashCode(hash, code),
       userId: user.id,
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + settings.resetTokenTtlSeconds * 1000)
+      createdAt,
+      expiresAt: new Date(createdAt.getTime() + settings.resetTokenTtlSeconds * 1000)
     }))
-    await mailer.send(passwordResetMail(user.email, resetLink(settings.appUrl, token), settings.resetTokenTtlSeconds))
+    notifier.send('reset-password', user, { token, code, ttlSeconds: settings.resetTokenTtlSeconds })
+  }
+
+  /** The hash of the reset token a proof names; for a code, each try counts against the limit. */
+  async function resetTokenHashOf (proof: ResetProof): Promise<string | undefined> {
+    if ('token' in proof) return hashOpaqueToken(proof.token)
+    const open = await resetTokens.takeResetCodeAttempt(db, proof.email.trim().toLowerCase(), now(), MAX_CODE_ATTEMPTS)
+    return open.find((row) => codeMatches(row.token_hash, proof.code, row.code_hash))?.token_hash
   }
 
   /** The live account, or 401 token_revoked: a valid token whose account is gone has nothing to act on. */
@@ -130,22 +124,23 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
       background.run('password reset request', () => issueResetToken(email, origin))
     },
 
-    /** Sets a new password with a reset token; ends every session and voids every earlier access token. */
-    async resetPassword (token: string, newPassword: string, origin: SessionOrigin): Promise<void> {
-      const tokenHash = hashOpaqueToken(token)
-      const found = await resetTokens.findResetTokenUser(db, tokenHash, new Date())
-      if (found === undefined) throw errors.invalidResetToken()
+    /** Sets a new password with a reset link's token or the mail's code; ends every session and voids every earlier access token. */
+    async resetPassword (proof: ResetProof, newPassword: string, origin: SessionOrigin): Promise<void> {
+      const tokenHash = await resetTokenHashOf(proof)
+      const found = tokenHash === undefined ? undefined : await resetTokens.findResetTokenUser(db, tokenHash, now())
+      if (tokenHash === undefined || found === undefined) throw errors.invalidResetToken()
       // A refused password leaves the token usable, so the user can try again from the same mail.
       const problem = passwordProblem(newPassword, policy, found)
       if (problem !== null) throw errors.weakPassword(problem, '/new_password')
       const passwordHash = await hasher.hash(newPassword)
 
       await changeCredentials(found.id, { voidAccessTokens: true }, () => db.transaction().execute(async (trx) => {
-        if (!await resetTokens.consumeResetToken(trx, tokenHash, new Date())) throw errors.invalidResetToken()
+        if (!await resetTokens.consumeResetToken(trx, tokenHash, now())) throw errors.invalidResetToken()
         await users.setPasswordHash(found.id, passwordHash, trx)
         await voidResetTokens(found.id, trx)
       }))
       audit.record({ type: 'password_reset_completed', userId: found.id }, origin)
+      notifier.send('password-changed', found, { origin })
     },
 
     /** Needs the current password (and the second factor, with MFA on); ends every other session and keeps the caller's. */
@@ -161,11 +156,14 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         await voidResetTokens(userId, trx)
       }))
       audit.record({ type: 'password_changed', userId }, origin)
+      notifier.send('password-changed', account, { origin })
     },
 
     /**
-     * Changes the email and/or username. A new email needs the current password (whoever holds
-     * the email can reset the password); a new username does not. A password given is always checked.
+     * Changes the username at once, and starts a change of the email: the new address waits in
+     * `pending_email` until its verification is used. A new email needs the current password
+     * (whoever holds the email can reset the password); a new username does not. A password given
+     * is always checked.
      */
     async updateProfile (userId: string, changes: ProfileChanges, origin: SessionOrigin): Promise<PublicUser> {
       const account = await credentialsOf(userId)
@@ -174,19 +172,21 @@ export function createAccountService ({ db, users, sessions, revocations, hasher
         ...(email === undefined || email === account.email ? {} : { email }),
         ...(changes.username === undefined || changes.username === account.username ? {} : { username: changes.username })
       }
-      const changed = (['email', 'username'] as const).filter((field) => fields[field] !== undefined)
       if (fields.email !== undefined && changes.currentPassword === undefined) {
         throw errors.validation('Changing the email needs `current_password`.', [{ path: '/current_password', message: 'is required to change the email' }])
       }
       if (changes.currentPassword !== undefined) await recheck.confirm(userId, account.password_hash, changes.currentPassword)
       if (fields.email !== undefined) await stepUp(account, changes.mfaCode, origin)
-      const user = changed.length === 0 ? await users.findPublic(userId) : await users.updateProfile(userId, fields)
-      if (user === undefined) throw errors.tokenRevoked()
-      if (fields.email !== undefined) await voidResetTokens(userId, db)
-      if (changed.length > 0) {
-        await users.changed(userId)
-        audit.record({ type: 'profile_updated', userId, details: { fields: changed } }, origin)
+      if (fields.username !== undefined && await users.updateProfile(userId, { username: fields.username }) === undefined) throw errors.tokenRevoked()
+      if (fields.email !== undefined) {
+        await emailVerification.requestEmailChange({ ...account, username: fields.username ?? account.username }, fields.email, origin)
       }
+      if (fields.username !== undefined) {
+        await users.changed(userId)
+        audit.record({ type: 'profile_updated', userId, details: { fields: ['username'] } }, origin)
+      }
+      const user = await users.findPublic(userId)
+      if (user === undefined) throw errors.tokenRevoked()
       return user
     },
 

@@ -1,6 +1,7 @@
 /** Managing other people's accounts: listing, reading, (de)activating, changing roles, deleting. */
 import type { Kysely } from 'kysely'
 import * as rolesRepository from '../db/roles-repository.js'
+import { setEmailVerified } from '../db/email-verifications-repository.js'
 import type { HeldRole } from '../db/roles-repository.js'
 import type { Database, Executor } from '../db/types.js'
 import * as usersRepository from '../db/users-repository.js'
@@ -24,6 +25,7 @@ export interface ListUsersOptions {
 export interface UserPatch {
   is_active?: boolean | undefined
   roles?: string[] | undefined
+  email_verified?: boolean | undefined
 }
 
 export interface AdminUserServiceDeps {
@@ -132,6 +134,7 @@ export function createAdminUserService ({ db, users, sessions, revocations, revo
         }
         const staysAdmin = (patch.is_active ?? target.isActive) && (wanted === undefined ? hasAdmin(target.roles) : wanted.includes(ADMIN_ROLE))
         if (target.isActive && hasAdmin(target.roles) && !staysAdmin) await assertAnotherAdmin(trx, id)
+        if (patch.email_verified !== undefined) await setEmailVerified(trx, id, patch.email_verified, new Date())
         return await usersRepository.touchUser(trx, id, patch.is_active === undefined ? {} : { is_active: patch.is_active })
       })
       // Also on a repeated deactivation, so a retry after a store outage finishes the job.

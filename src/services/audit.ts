@@ -10,7 +10,8 @@ import type { BackgroundTasks } from './background.js'
 import type { SessionOrigin } from './sessions.js'
 
 export type AuthEvent =
-  | { type: 'register', userId: string, details: { session_id: string } }
+  /** session_id null: `EMAIL_VERIFICATION=required`, the session starts at verification. */
+  | { type: 'register', userId: string, details: { session_id: string | null } }
   | { type: 'login_succeeded', userId: string, details: { session_id: string, amr: string[] } }
   /** The first factor was right; an `mfa_token` was handed out for the second. */
   | { type: 'mfa_required', userId: string, details: { methods: string[], amr: string[] } }
@@ -24,7 +25,7 @@ export type AuthEvent =
   /** An administrator removed every second factor of the account (a lost phone). */
   | { type: 'mfa_reset_by_admin', userId: string, details: { reset_by: string } }
   /** `invalid_passkey`: userId null when the credential (or the challenge) named no live account. */
-  | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' | 'invalid_passkey' } }
+  | { type: 'login_failed', userId: string | null, details: { reason: 'unknown_account' | 'wrong_password' | 'inactive_account' | 'invalid_passkey' | 'email_not_verified' } }
   | { type: 'refresh_reuse_detected', userId: string, details: { session_id: string } }
   /** `session`: one session ended by id (`DELETE /users/me/sessions/{id}`). */
   | { type: 'logout', userId: string, details: { scope: LogoutScope | 'session', session_id: string } }
@@ -45,6 +46,13 @@ export type AuthEvent =
   /** `via`: a new account made from it, an account whose verified email matched, or its signed-in owner. */
   | { type: 'identity_linked', userId: string, details: { provider: string, identity_id: string, via: 'new_account' | 'verified_email' | 'signed_in' } }
   | { type: 'identity_unlinked', userId: string, details: { provider: string, identity_id: string } }
+  /** userId: the first account waiting for a verification at that address, null when none is. */
+  | { type: 'verification_resend_requested', userId: string | null }
+  | { type: 'email_verification_failed', userId: null, details: { by: 'link' | 'code' } }
+  | { type: 'email_verified', userId: string, details: { by: 'link' | 'code', email_changed: boolean } }
+  | { type: 'email_change_requested', userId: string }
+  /** An administrator set or cleared `email_verified`. */
+  | { type: 'email_verified_set', userId: string, details: { email_verified: boolean, set_by: string } }
   /** An administrator soft-deleted someone else's account. */
   | { type: 'account_deleted', userId: string, details: { deleted_by: string } }
 

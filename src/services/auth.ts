@@ -3,12 +3,13 @@ import { errors } from '../errors.js'
 import type { RevocationStore } from '../stores/revocation-store.js'
 import type { AuditLog } from './audit.js'
 import type { LoginThrottle } from './login-throttle.js'
+import type { EmailVerification, VerificationProof } from './email-verification.js'
 import type { PasswordHasher } from './password-hasher.js'
 import { passwordProblem, type PasswordPolicy } from './password-policy.js'
 import type { SessionOrigin, SessionService } from './sessions.js'
 import type { IssuedSession, SignIn } from './sign-in.js'
 import type { AccessClaims, AccessTokens } from './tokens.js'
-import type { UserService } from './users.js'
+import type { PublicUser, UserService } from './users.js'
 
 export type { IssuedSession } from './sign-in.js'
 
@@ -18,6 +19,12 @@ export interface Authenticated {
 }
 
 export type LogoutScope = 'local' | 'global' | 'others'
+
+/** `session` is null when `EMAIL_VERIFICATION=required`: the session starts once the email is verified. */
+export interface Registration {
+  user: PublicUser
+  session: IssuedSession | null
+}
 
 export interface AuthServiceDeps {
   users: UserService
@@ -29,9 +36,14 @@ export interface AuthServiceDeps {
   passwordPolicy: PasswordPolicy
   audit: AuditLog
   throttle: LoginThrottle
+  emailVerification: EmailVerification
+  /** `EMAIL_VERIFICATION=required`: no session, by password or at registration, before the email is verified. */
+  requireVerifiedEmail: boolean
 }
 
-export function createAuthService ({ users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit, throttle }: AuthServiceDeps) {
+export function createAuthService ({
+  users, sessions, signIn, accessTokens, hasher, revocations, passwordPolicy, audit, throttle, emailVerification, requireVerifiedEmail
+}: AuthServiceDeps) {
   async function checkAccess (claims: AccessClaims): Promise<Authenticated> {
     const state = await revocations.check(claims.sub, claims.sid)
     if (state.sessionRevoked || (state.notBefore !== null && claims.iat < state.notBefore)) throw errors.tokenRevoked()
@@ -39,16 +51,31 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
   }
 
   return {
-    async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<IssuedSession> {
+    /** Creates the account and mails its verification; starts a session unless the email must be verified first. */
+    async register (input: { email: string, username: string, password: string }, origin: SessionOrigin): Promise<Registration> {
       const problem = passwordProblem(input.password, passwordPolicy, input)
       if (problem !== null) throw errors.weakPassword(problem)
       const user = await users.create({ ...input, passwordHash: await hasher.hash(input.password) })
+      emailVerification.mailVerification(user, user.email)
+      if (requireVerifiedEmail) {
+        audit.record({ type: 'register', userId: user.id, details: { session_id: null } }, origin)
+        return { user, session: null }
+      }
       // A new account has no second factor yet, so it skips the sign-in step.
       const grant = await sessions.start(user.id, origin, ['pwd'])
       // Only if an admin removed the account within these few milliseconds.
       if (grant === undefined) throw errors.invalidCredentials()
       audit.record({ type: 'register', userId: user.id, details: { session_id: grant.sessionId } }, origin)
-      return signIn.issue(grant)
+      return { user: grant.user, session: signIn.issue(grant) }
+    },
+
+    /**
+     * Uses a verification link or code, then takes the sign-in step a password login ends in (so
+     * `mfa_required` for an account with a second factor). The mailed secret is a one-time password: `otp`.
+     */
+    async verifyEmail (proof: VerificationProof, origin: SessionOrigin): Promise<IssuedSession> {
+      const userId = await emailVerification.verify(proof, origin)
+      return await signIn.complete(userId, ['otp'], origin)
     },
 
     /**
@@ -77,6 +104,12 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
       if (user.password_hash !== null && hasher.needsRehash(user.password_hash)) {
         // Only replaces the hash it verified: a reset committed meanwhile is never overwritten.
         await users.upgradePasswordHash(user.id, user.password_hash, await hasher.hash(password))
+      }
+      // Only after the right password, so the answer tells a guesser nothing; and it is no failed guess.
+      if (requireVerifiedEmail && !user.email_verified) {
+        audit.record({ type: 'login_failed', userId: user.id, details: { reason: 'email_not_verified' } }, origin)
+        await throttle.succeeded(keys)
+        throw errors.emailNotVerified()
       }
       const issued = await signIn.complete(user.id, ['pwd'], origin)
       await throttle.succeeded(keys)
@@ -108,7 +141,6 @@ export function createAuthService ({ users, sessions, signIn, accessTokens, hash
       audit.record({ type: 'logout', userId, details: { scope, session_id: sessionId } }, origin)
     },
 
-    /** The session a refresh token names, for logout without an access token; undefined when it is not live. */
     /**
      * The session a logout without an access token ends: the one of a current refresh token, or
      * undefined for an unknown or spent one. A retired token is reuse: its session has ended, 401.

@@ -10,12 +10,15 @@ import { normalizeLogin } from './login-throttle.js'
 export interface ForgotPasswordLimitSettings {
   max: number
   windowSeconds: number
+  /** What is counted, when not forgot-password (resend-verification shares this machinery). */
+  scope?: { key: string, message: string }
 }
 
 export type LimitDecision = { allowed: true } | { allowed: false, retryAfter: number }
 
 export function createForgotPasswordLimiter (counters: CounterStore, settings: ForgotPasswordLimitSettings, onStoreError: (err: unknown) => void) {
-  const keyOf = (email: string) => `throttle:forgot:${createHash('sha256').update(normalizeLogin(email)).digest('base64url')}`
+  const scope = settings.scope ?? { key: 'forgot', message: 'Too many password reset requests for this address.' }
+  const keyOf = (email: string) => `throttle:${scope.key}:${createHash('sha256').update(normalizeLogin(email)).digest('base64url')}`
 
   const hit = async (email: string): Promise<LimitDecision> => {
     try {
@@ -34,7 +37,7 @@ export function createForgotPasswordLimiter (counters: CounterStore, settings: F
     /** Counts one request for this address; throws 429 `rate_limited` with Retry-After over the limit. */
     async consume (email: string): Promise<void> {
       const decision = await hit(email)
-      if (!decision.allowed) throw errors.rateLimited(decision.retryAfter, 'Too many password reset requests for this address.')
+      if (!decision.allowed) throw errors.rateLimited(decision.retryAfter, scope.message)
     }
   }
 }

@@ -8,6 +8,7 @@ import { renderTemplate, type TemplateValues } from '../mail/render.js'
 import type { MailTemplates } from '../mail/templates.js'
 import type { BackgroundTasks } from './background.js'
 import type { Mailer, MailMessage } from './mail.js'
+import type { Config } from '../config.js'
 import type { SessionOrigin } from './sessions.js'
 
 export interface NotifierSettings {
@@ -110,3 +111,14 @@ export function createNotifier ({ mailer, templates, background, settings, now =
 }
 
 export type Notifier = ReturnType<typeof createNotifier>
+
+/** The `NOTIFY_<KIND>` switches of the configuration. */
+export function noticeSwitches (config: Config): Record<NoticeKind, boolean> {
+  return {
+    'email-change-requested': config.NOTIFY_EMAIL_CHANGE_REQUESTED,
+    'password-changed': config.NOTIFY_PASSWORD_CHANGED,
+    'new-sign-in': config.NOTIFY_NEW_SIGN_IN,
+    'mfa-changed': config.NOTIFY_MFA_CHANGED,
+    'identity-linked': config.NOTIFY_IDENTITY_LINKED
+  }
+}

@@ -19,6 +19,8 @@ export interface SessionGrant {
   sessionId: string
   refreshToken: string
   refreshExpiresAt: Date
+  /** When the refresh token was issued: its lifetime is counted from here, not from when the answer is sent. */
+  issuedAt: Date
   /** RFC 8176 methods the session started with; every access token of the session carries them. */
   amr: string[]
   user: PublicUser
@@ -41,9 +43,9 @@ type SessionSource = { newFor: string, origin: SessionOrigin, amr: readonly stri
 
 export function createSessionService (db: Kysely<Database>, revocations: RevocationStore, settings: SessionSettings, clock: () => number = Date.now) {
   const currentTime = () => new Date(clock())
-  const toGrant = (row: IssuedToken, refreshToken: string): SessionGrant => {
+  const toGrant = (row: IssuedToken, refreshToken: string, issuedAt: Date): SessionGrant => {
     const { session_id: sessionId, token_expires_at: refreshExpiresAt, amr, ...user } = row
-    return { sessionId, refreshToken, refreshExpiresAt, amr, user }
+    return { sessionId, refreshToken, refreshExpiresAt, issuedAt, amr, user }
   }
 
   /** Issues a refresh token in a new, named, or rotating session; undefined when that session or its user is not live. */
@@ -57,7 +59,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
       // Sliding; the repository caps it at the session's absolute end.
       expiresAt: new Date(now.getTime() + settings.refreshTtlSeconds * 1000)
     }, now)
-    return row === undefined ? undefined : toGrant(row, refreshToken)
+    return row === undefined ? undefined : toGrant(row, refreshToken, now)
   }
 
   async function revoke (userId: string, sessionIds: string[], now: Date): Promise<void> {
@@ -102,7 +104,7 @@ export function createSessionService (db: Kysely<Database>, revocations: Revocat
      * token. A retired token is reuse, as at a refresh after the grace period: its session ends.
      */
     async endingBy (presented: string): Promise<LogoutTarget> {
-      const now = new Date()
+      const now = currentTime()
       const token = await sessionsRepository.findRefreshToken(db, hashOpaqueToken(presented))
       if (token === undefined || token.revoked_at !== null || token.session_revoked_at !== null) return { kind: 'invalid' }
       if (token.rotated_at !== null) {

@@ -32,9 +32,11 @@ export interface SignInDeps {
   /** The second factors the account can use now; none means MFA is off for it. */
   secondFactorsOf: (userId: string) => Promise<MfaMethod[]>
   audit: AuditLog
+  /** Told of every session a sign-in starts (the `new-sign-in` notice). */
+  sessionStarted?: (user: PublicUser, sessionId: string, origin: SessionOrigin) => void
 }
 
-export function createSignIn ({ sessions, accessTokens, mfaTokens, secondFactorsOf, audit }: SignInDeps) {
+export function createSignIn ({ sessions, accessTokens, mfaTokens, secondFactorsOf, audit, sessionStarted }: SignInDeps) {
   /** Session tokens for a grant (a new session or a rotation): the access token carries the session's `amr`. */
   function issue (grant: SessionGrant): IssuedSession {
     const access = accessTokens.issue(grant.user.id, grant.sessionId, grant.user.roles, grant.amr)
@@ -42,7 +44,7 @@ export function createSignIn ({ sessions, accessTokens, mfaTokens, secondFactors
       accessToken: access.token,
       expiresIn: access.expiresIn,
       refreshToken: grant.refreshToken,
-      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - Date.now()) / 1000)),
+      refreshExpiresIn: Math.max(0, Math.floor((grant.refreshExpiresAt.getTime() - grant.issuedAt.getTime()) / 1000)),
       sessionId: grant.sessionId,
       user: grant.user
     }
@@ -54,6 +56,7 @@ export function createSignIn ({ sessions, accessTokens, mfaTokens, secondFactors
     // Only if the account was deactivated or deleted since the caller looked it up.
     if (grant === undefined) throw errors.invalidCredentials()
     audit.record({ type: 'login_succeeded', userId, details: { session_id: grant.sessionId, amr: [...amr] } }, origin)
+    sessionStarted?.(grant.user, grant.sessionId, origin)
     return issue(grant)
   }
 

@@ -13,6 +13,8 @@ export interface AccessClaims {
   iat: number
   exp: number
   roles: string[]
+  /** RFC 9068 §2.2: the OAuth client the token was issued to; absent from tokens issued before it was added. */
+  client_id?: string
   /** RFC 8176 methods of the session; absent only from tokens issued before sessions recorded them. */
   amr?: string[]
 }
@@ -29,6 +31,7 @@ export interface JwtFunctions {
 export interface AccessTokenSettings {
   issuer: string
   audience: string
+  clientId: string
   ttlSeconds: number
 }
 
@@ -51,7 +54,8 @@ export function createAccessTokens (jwt: JwtFunctions, settings: AccessTokenSett
         iat,
         exp: iat + settings.ttlSeconds,
         roles,
-        amr
+        amr,
+        client_id: settings.clientId
       }
       return { token: jwt.sign(claims), expiresIn: settings.ttlSeconds, claims }
     },

@@ -47,7 +47,7 @@ export function createUserService ({ db, revocations, cacheSize, versionTtlSecon
     },
 
     /** The live, active account with this email, as a password reset needs it. */
-    async findActiveByEmail (email: string): Promise<{ id: string, email: string } | undefined> {
+    async findActiveByEmail (email: string): Promise<{ id: string, email: string, username: string } | undefined> {
       return await usersRepository.findActiveUserByEmail(db, email)
     },
 

@@ -36,7 +36,10 @@ export const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_REFRESH_MAX: '100000',
   RATE_LIMIT_FORGOT_MAX: '100000',
   LOGIN_THROTTLE_MAX: '100000',
-  FORGOT_PASSWORD_EMAIL_MAX: '100000'
+  FORGOT_PASSWORD_EMAIL_MAX: '100000',
+  RATE_LIMIT_VERIFY_EMAIL_MAX: '100000',
+  RATE_LIMIT_RESEND_VERIFICATION_MAX: '100000',
+  RESEND_VERIFICATION_EMAIL_MAX: '100000'
 }
 
 export function uniqueName (prefix: string): string {
@@ -96,12 +99,12 @@ export async function testEnv (t: Test, overrides: Record<string, string> = {}):
   return { ...env, ...overrides }
 }
 
-/** A clock a test moves by hand, for the time rules of an app (`build(t, env, { clock })`) or a store. */
+/** A clock a test moves by hand: `clock.advance(seconds)`. */
 export function testClock (start = Date.now()) {
   let now = start
   return {
     now: () => now,
-    advance: (ms: number) => { now += ms }
+    advance (seconds: number) { now += seconds * 1000 }
   }
 }
 

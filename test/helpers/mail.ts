@@ -5,6 +5,8 @@ import { parseMail, type ReceivedMail, type TestSmtpServer } from './smtp.js'
 
 export interface AuthMail {
   kind: string
+  /** The envelope sender. */
+  from: string
   to: string[]
   subject: string
   text: string
@@ -21,6 +23,7 @@ export function readAuthMail (received: ReceivedMail): AuthMail {
   const text = parsed.parts.get('text/plain') ?? ''
   return {
     kind: parsed.headers.get('x-auth-mail') ?? '',
+    from: received.from,
     to: received.to,
     subject: parsed.headers.get('subject') ?? '',
     text,
