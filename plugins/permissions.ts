@@ -6,13 +6,12 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest, FastifySchema, onRequestHookHandler, RouteOptions } from 'fastify'
 import { errors } from '../src/errors.js'
-import { createRoleService, type Actor, type Permission, type RoleService } from '../src/services/roles.js'
+import type { Actor, Permission } from '../src/services/roles.js'
 
 export type PermissionGuard = (request: FastifyRequest) => Promise<void>
 
 declare module 'fastify' {
   interface FastifyInstance {
-    roles: RoleService
     /** An `onRequest` hook answering 403 unless a role of the access token grants the permission; put it after `app.authenticate`. */
     requirePermission: (permission: Permission) => PermissionGuard
   }
@@ -33,15 +32,7 @@ function requiredPermissions (hooks: RouteOptions['onRequest']): Permission[] {
 }
 
 export default fp(async (app) => {
-  const roles = createRoleService({
-    db: app.db,
-    ttlSeconds: app.config.ROLES_CACHE_TTL,
-    usersChanged: async (userIds) => { await Promise.all(userIds.map((id) => app.users.changed(id))) },
-    onReloadError: (err) => app.log.warn({ err }, 'reloading the roles failed; still using the previous ones')
-  })
-  await roles.reload()
-  app.addHook('onClose', () => roles.idle())
-  app.decorate('roles', roles)
+  const { roles } = app
 
   app.decorate('requirePermission', (permission: Permission): PermissionGuard => {
     const guard = async (request: FastifyRequest): Promise<void> => {
@@ -64,4 +55,4 @@ export default fp(async (app) => {
       'x-permissions': required
     } as FastifySchema
   })
-}, { name: 'permissions', dependencies: ['config', 'db', 'services', 'auth'] })
+}, { name: 'permissions', dependencies: ['services', 'auth'] })

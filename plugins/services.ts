@@ -1,77 +1,26 @@
-/** Builds the domain services once per app and exposes them as decorators. */
+/** Builds the domain (src/create-services.ts) once per app and decorates the app with each service by its name. */
 import fp from 'fastify-plugin'
-import { hashConcurrency, revocationTtlSeconds } from '../src/config.js'
-import { createAccountService, type AccountService } from '../src/services/accounts.js'
-import { createAuditLog, type AuditLog } from '../src/services/audit.js'
-import { createAuthService, type AuthService } from '../src/services/auth.js'
-import { loadCommonPasswords } from '../src/services/common-passwords.js'
-import { createLoginThrottle, withLoginThrottle } from '../src/services/login-throttle.js'
-import { createForgotPasswordLimiter, type ForgotPasswordLimiter } from '../src/services/forgot-password-limiter.js'
-import { createPasswordHasher, type PasswordHasher } from '../src/services/password-hasher.js'
-import type { PasswordPolicy } from '../src/services/password-policy.js'
-import { createSessionService, type SessionService } from '../src/services/sessions.js'
-import { createUserService, type UserService } from '../src/services/users.js'
-import { traced } from '../src/tracing/spans.js'
+import { createServices, type Services } from '../src/create-services.js'
+
+type DomainServices = Omit<Services, 'idle'>
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    passwords: PasswordHasher
-    passwordPolicy: PasswordPolicy
-    users: UserService
-    sessions: SessionService
-    authService: AuthService
-    /** The per-email limit of forgot-password: `await app.forgotPasswordLimiter.consume(email)`. */
-    forgotPasswordLimiter: ForgotPasswordLimiter
-    accounts: AccountService
-    audit: AuditLog
-  }
+  // Every service createServices answers is `app.<name>`, so a new one needs no line here.
+  interface FastifyInstance extends DomainServices {}
 }
 
 export default fp(async (app) => {
-  const { config, db, revocations, background } = app
-  const audit = createAuditLog(db, background)
-  const hasher = createPasswordHasher({
-    memoryCost: config.ARGON2_MEMORY_KIB,
-    timeCost: config.ARGON2_TIME_COST,
-    parallelism: config.ARGON2_PARALLELISM
-  }, hashConcurrency(config))
-  const passwords = app.tracer === undefined ? hasher : traced(app.tracer, 'argon2', hasher, ['hash', 'verify', 'verifyDummy'])
-  const passwordPolicy: PasswordPolicy = { minLength: config.PASSWORD_MIN_LENGTH, common: await loadCommonPasswords() }
-  const users = createUserService({ db, revocations, cacheSize: config.USER_CACHE_SIZE, versionTtlSeconds: config.SESSION_MAX_AGE })
-  const sessions = createSessionService(db, revocations, {
-    refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
-    sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
-    reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
-    revocationTtlSeconds: revocationTtlSeconds(config)
-  })
-  app.decorate('audit', audit)
-  app.decorate('passwords', passwords)
-  app.decorate('passwordPolicy', passwordPolicy)
-  app.decorate('users', users)
-  app.decorate('sessions', sessions)
-  const authService = createAuthService({
-    users, sessions, revocations, hasher: passwords, accessTokens: app.accessTokens, passwordPolicy, audit
-  })
-  const loginThrottle = createLoginThrottle(app.counters, { max: config.LOGIN_THROTTLE_MAX, windowSeconds: config.LOGIN_THROTTLE_WINDOW },
-    (err) => app.log.error({ err }, 'login throttle store unavailable: attempt let through'))
-  app.decorate('authService', withLoginThrottle(authService, loginThrottle))
-  app.decorate('forgotPasswordLimiter', createForgotPasswordLimiter(app.counters,
-    { max: config.FORGOT_PASSWORD_EMAIL_MAX, windowSeconds: config.FORGOT_PASSWORD_EMAIL_WINDOW },
-    (err) => app.log.error({ err }, 'forgot-password limit store unavailable: request let through')))
-  app.decorate('accounts', createAccountService({
-    db,
-    users,
-    sessions,
-    revocations,
-    hasher: passwords,
-    policy: passwordPolicy,
+  const { idle, ...services } = await createServices(app.config, {
+    db: app.db,
+    revocations: app.revocations,
+    counters: app.counters,
     mailer: app.mailer,
-    background,
-    audit,
-    settings: {
-      resetTokenTtlSeconds: config.RESET_TOKEN_TTL,
-      appUrl: config.APP_URL,
-      revocationTtlSeconds: revocationTtlSeconds(config)
-    }
-  }))
+    background: app.background,
+    accessTokens: app.accessTokens,
+    logger: app.log,
+    tracer: app.tracer
+  })
+  // Closes run in reverse order of registration: a role reload finishes before the database closes.
+  app.addHook('onClose', idle)
+  for (const [name, service] of Object.entries(services)) app.decorate<unknown>(name, service)
 }, { name: 'services', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'tracing'] })

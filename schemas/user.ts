@@ -8,6 +8,8 @@ export const User = Type.Object({
   username: Username,
   roles: Type.Array(Type.String()),
   is_active: Type.Boolean(),
+  email_verified: Type.Boolean({ description: 'The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it)' }),
+  pending_email: Type.Union([Email, Type.Null()], { description: 'An address the owner asked to change to; it becomes `email` once verified' }),
   created_at: Timestamp,
   updated_at: Timestamp
 }, { $id: 'User' })

@@ -1,4 +1,4 @@
-/** Builds the whole app without listening, so the server, the CLI and the tests share one path. */
+/** Builds the whole app without listening; the domain inside it comes from createServices, as the CLIs' does. */
 import Fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify'
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'

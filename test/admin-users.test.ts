@@ -30,7 +30,7 @@ t.test('account administration', async (t) => {
       t.equal(res.statusCode, 200)
       const body = res.json()
       t.same(body, { items: [plain.session.user], next_cursor: null })
-      t.same(Object.keys(body.items[0]).sort(), ['created_at', 'email', 'id', 'is_active', 'roles', 'updated_at', 'username'])
+      t.same(Object.keys(body.items[0]).sort(), ['created_at', 'email', 'email_verified', 'id', 'is_active', 'pending_email', 'roles', 'updated_at', 'username'])
     })
 
     t.test('pages newest first without skipping or repeating, to the microsecond', async (t) => {

@@ -3,8 +3,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { actorOf } from '../../plugins/permissions.js'
 import { originOf } from '../auth/index.js'
-import { revocationTtlSeconds } from '../../src/config.js'
-import { createAdminUserService } from '../../src/services/admin-users.js'
 import { DEFAULT_PAGE_SIZE, ListUsersQuery, UpdateUserBody, UserPage } from '../../schemas/admin-users.js'
 import { IdParams } from '../../schemas/common.js'
 import { problems } from '../../schemas/problem.js'
@@ -14,13 +12,7 @@ const security = [{ bearerAuth: [] }]
 const tags = ['users']
 
 const adminUsers: FastifyPluginAsyncTypebox = async (app) => {
-  const service = createAdminUserService({
-    db: app.db,
-    users: app.users,
-    sessions: app.sessions,
-    revocations: app.revocations,
-    revocationTtlSeconds: revocationTtlSeconds(app.config)
-  })
+  const service = app.adminUsers
 
   app.get('', {
     onRequest: [app.authenticate, app.requirePermission('users:read')],

@@ -501,6 +501,10 @@ export interface components {
             username: string;
             roles: string[];
             is_active: boolean;
+            /** @description The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it) */
+            email_verified: boolean;
+            /** @description An address the owner asked to change to; it becomes `email` once verified */
+            pending_email: string | (never | null);
             /**
              * Format: date-time
              * @description ISO 8601, UTC
@@ -1669,6 +1673,10 @@ export interface operations {
                         username: string;
                         roles: string[];
                         is_active: boolean;
+                        /** @description The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it) */
+                        email_verified: boolean;
+                        /** @description An address the owner asked to change to; it becomes `email` once verified */
+                        pending_email: string | (never | null);
                         /**
                          * Format: date-time
                          * @description ISO 8601, UTC
@@ -1851,6 +1859,10 @@ export interface operations {
                         username: string;
                         roles: string[];
                         is_active: boolean;
+                        /** @description The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it) */
+                        email_verified: boolean;
+                        /** @description An address the owner asked to change to; it becomes `email` once verified */
+                        pending_email: string | (never | null);
                         /**
                          * Format: date-time
                          * @description ISO 8601, UTC

@@ -1,26 +1,21 @@
 /**
  * `npm run create-admin -- --email E --username U --password P`: creates an admin account, or
- * gives `admin` to the live account with that email. Same rules as the API; a thin shell over the services.
+ * gives `admin` to the live account with that email. Same rules as the API: this parses the
+ * arguments and calls the services that `createServices` builds for the server too.
  */
 import { parseArgs } from 'node:util'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { TSchema } from '@sinclair/typebox'
-import { Redis } from 'ioredis'
-import { loadConfig, revocationTtlSeconds as revocationTtl, type Config } from '../config.js'
-import { createDatabase } from '../db/create-database.js'
-import { migrateToLatest } from '../db/migrate.js'
+import { loadConfig, type Config } from '../config.js'
+import type { Services } from '../create-services.js'
 import { AppError, DependencyError } from '../errors.js'
-import { createAdminUserService } from '../services/admin-users.js'
-import { createPasswordHasher } from '../services/password-hasher.js'
-import { passwordProblem, type PasswordPolicy } from '../services/password-policy.js'
 import { loadCommonPasswords } from '../services/common-passwords.js'
-import { createSessionService } from '../services/sessions.js'
-import { createUserService } from '../services/users.js'
-import { createMemoryRevocationStore } from '../stores/memory-revocation-store.js'
-import { createRedisRevocationStore } from '../stores/redis-revocation-store.js'
-import type { RevocationStore } from '../stores/revocation-store.js'
+import { passwordProblem, type PasswordPolicy } from '../services/password-policy.js'
 import { Email, Password, Username } from '../../schemas/common.js'
+import { OpenError, openCliRuntime, type Output } from './runtime.js'
+
+export type { Output } from './runtime.js'
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default
@@ -34,11 +29,6 @@ export const USAGE = `Usage: npm run create-admin -- --email <email> [--username
 Creates an admin account, or gives the admin role to the live account with that email
 (reactivating it if it was deactivated). --username and --password are needed to create one.
 Uses DATABASE_URL, or the embedded database in DATA_DIR: stop the server first.`
-
-export interface Output {
-  log: (message: string) => void
-  error: (message: string) => void
-}
 
 export interface CommandOptions {
   env: Record<string, string | undefined>
@@ -90,27 +80,6 @@ function parseInput (args: string[], policy: PasswordPolicy): Input | 'help' {
   return { email, username, password }
 }
 
-async function openStore (config: Config): Promise<{ store: RevocationStore, close: () => Promise<void> }> {
-  if (config.REDIS_URL === undefined) {
-    const store = createMemoryRevocationStore()
-    return { store, close: () => store.close() }
-  }
-  // Running servers cache profiles by a version kept in Redis; bumping it is how they learn of the change,
-  // so an unreachable Redis stops the command before anything is changed.
-  const redis = new Redis(config.REDIS_URL, {
-    keyPrefix: config.REDIS_KEY_PREFIX, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, retryStrategy: () => null
-  })
-  let lastError: unknown
-  redis.on('error', (err) => { lastError = err })
-  try {
-    await redis.connect()
-  } catch (err) {
-    redis.disconnect()
-    throw new DependencyError('redis', lastError ?? err)
-  }
-  return { store: createRedisRevocationStore(redis), close: async () => { redis.disconnect() } }
-}
-
 function describe (err: unknown): string {
   if (err instanceof DependencyError) {
     return `the change was saved, but ${err.dependency} could not be told (${String(err.cause)}); ` +
@@ -118,6 +87,30 @@ function describe (err: unknown): string {
   }
   if (err instanceof AppError) return err.message
   return `failed: ${err instanceof Error ? err.message : String(err)}`
+}
+
+/** Promotes the account with the email, or creates it as an admin; answers the exit code. */
+async function makeAdmin ({ users, adminUsers, passwords }: Services, input: Input, databaseKind: string, out: Output): Promise<number> {
+  const promoted = await adminUsers.promoteByEmail(input.email)
+  if (promoted !== undefined) {
+    const { user, wasAdmin, reactivated } = promoted
+    out.log(wasAdmin
+      ? `${user.username} <${user.email}> is already an admin${reactivated ? '; the account was deactivated and is active again' : ''}.`
+      : `Gave the admin role to the existing account ${user.username} <${user.email}>${reactivated ? ', and reactivated it' : ''}.`)
+    if (input.username !== undefined || input.password !== undefined) {
+      out.log('The account keeps its username and password: --username and --password only apply to a new account.')
+    }
+    out.log(`Its roles: ${user.roles.join(', ')}. An access token it already holds gets them at its next refresh.`)
+    return EXIT_OK
+  }
+  if (input.username === undefined || input.password === undefined) {
+    out.error(`create-admin: no account has the email ${input.email}; give --username and --password to create one.\n\n${USAGE}`)
+    return EXIT_USAGE
+  }
+  const user = await users.create({ email: input.email, username: input.username, passwordHash: await passwords.hash(input.password) })
+  await adminUsers.promoteByEmail(user.email)
+  out.log(`Created the admin ${user.username} <${user.email}> in the ${databaseKind} database.`)
+  return EXIT_OK
 }
 
 /** Runs the command and answers its exit code. */
@@ -136,67 +129,19 @@ export async function createAdminCommand (args: string[], { env, dotenv = false,
     return EXIT_OK
   }
 
-  let opened
+  let runtime
   try {
-    opened = await openStore(config)
+    runtime = await openCliRuntime(config, out)
   } catch (err) {
-    out.error(`create-admin: cannot reach Redis (${String(err instanceof DependencyError ? err.cause : err)}); nothing was changed.`)
+    out.error(`create-admin: ${err instanceof OpenError ? err.message : describe(err)}`)
     return EXIT_FAILED
   }
-  const { store, close } = opened
-  let database
   try {
-    database = await createDatabase(config, (err) => out.error(`create-admin: database connection lost: ${err.message}`))
-  } catch (err) {
-    // Most often the embedded database held by a running server.
-    out.error(`create-admin: ${err instanceof Error ? err.message : String(err)}`)
-    await close()
-    return EXIT_FAILED
-  }
-  const { db, kind, close: closeDatabase } = database
-  try {
-    await migrateToLatest(db)
-    const revocationTtlSeconds = revocationTtl(config)
-    const users = createUserService({ db, revocations: store, cacheSize: 0, versionTtlSeconds: config.SESSION_MAX_AGE })
-    const sessions = createSessionService(db, store, {
-      refreshTtlSeconds: config.REFRESH_TOKEN_TTL,
-      sessionMaxAgeSeconds: config.SESSION_MAX_AGE,
-      reuseGraceSeconds: config.REFRESH_REUSE_GRACE_SECONDS,
-      revocationTtlSeconds
-    })
-    const admins = createAdminUserService({ db, users, sessions, revocations: store, revocationTtlSeconds })
-
-    const promoted = await admins.promoteByEmail(input.email)
-    if (promoted !== undefined) {
-      const { user, wasAdmin, reactivated } = promoted
-      out.log(wasAdmin
-        ? `${user.username} <${user.email}> is already an admin${reactivated ? '; the account was deactivated and is active again' : ''}.`
-        : `Gave the admin role to the existing account ${user.username} <${user.email}>${reactivated ? ', and reactivated it' : ''}.`)
-      if (input.username !== undefined || input.password !== undefined) {
-        out.log('The account keeps its username and password: --username and --password only apply to a new account.')
-      }
-      out.log(`Its roles: ${user.roles.join(', ')}. An access token it already holds gets them at its next refresh.`)
-      return EXIT_OK
-    }
-
-    if (input.username === undefined || input.password === undefined) {
-      out.error(`create-admin: no account has the email ${input.email}; give --username and --password to create one.\n\n${USAGE}`)
-      return EXIT_USAGE
-    }
-    const hasher = createPasswordHasher({
-      memoryCost: config.ARGON2_MEMORY_KIB,
-      timeCost: config.ARGON2_TIME_COST,
-      parallelism: config.ARGON2_PARALLELISM
-    }, 1)
-    const user = await users.create({ email: input.email, username: input.username, passwordHash: await hasher.hash(input.password) })
-    await admins.promoteByEmail(user.email)
-    out.log(`Created the admin ${user.username} <${user.email}> in the ${kind} database.`)
-    return EXIT_OK
+    return await makeAdmin(runtime.services, input, runtime.kind, out)
   } catch (err) {
     out.error(`create-admin: ${describe(err)}`)
     return EXIT_FAILED
   } finally {
-    await close()
-    await closeDatabase()
+    await runtime.close()
   }
 }

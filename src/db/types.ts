@@ -12,6 +12,11 @@ export interface UsersTable {
   created_at: Generated<Date>
   updated_at: Generated<Date>
   deleted_at: NullableTimestamp
+  email_verified_at: NullableTimestamp
+  /** Derived from `email_verified_at` by the database; never written. */
+  email_verified: ColumnType<boolean, never, never>
+  /** An address the owner asked to change to and has not proven yet. */
+  pending_email: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface SessionsTable {
@@ -55,6 +60,21 @@ export interface PasswordResetTokensTable {
   created_at: Generated<Date>
   expires_at: Date
   used_at: NullableTimestamp
+  /** Null for links mailed before reset mails carried a code. */
+  code_hash: string | null
+  attempts: Generated<number>
+}
+
+export interface EmailVerificationsTable {
+  token_hash: string
+  user_id: string
+  /** The address the mail went to: the code is accepted with it only. */
+  email: string
+  code_hash: string
+  attempts: Generated<number>
+  created_at: Generated<Date>
+  expires_at: Date
+  used_at: NullableTimestamp
 }
 
 /** JSON written as text and read back parsed; never holds a secret. */
@@ -77,6 +97,7 @@ export interface Database {
   roles: RolesTable
   user_roles: UserRolesTable
   password_reset_tokens: PasswordResetTokensTable
+  email_verifications: EmailVerificationsTable
   auth_events: AuthEventsTable
 }
 
@@ -86,6 +107,7 @@ export type UserUpdate = Updateable<UsersTable>
 export type SessionRow = Selectable<SessionsTable>
 export type RoleRow = Selectable<RolesTable>
 export type PasswordResetTokenRow = Selectable<PasswordResetTokensTable>
+export type EmailVerificationRow = Selectable<EmailVerificationsTable>
 export type AuthEventRow = Selectable<AuthEventsTable>
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
 export type UserRoleRow = Selectable<UserRolesTable>

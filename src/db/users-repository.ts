@@ -4,9 +4,11 @@ import { errors } from '../errors.js'
 import type { Database, Executor, UserRow } from './types.js'
 
 /** The columns of an account anyone may see (never the password hash), as every query selects them. */
-export const PUBLIC_USER_COLUMNS = ['users.id', 'users.email', 'users.username', 'users.is_active', 'users.created_at', 'users.updated_at'] as const
+export const PUBLIC_USER_COLUMNS = [
+  'users.id', 'users.email', 'users.username', 'users.is_active', 'users.email_verified', 'users.pending_email', 'users.created_at', 'users.updated_at'
+] as const
 
-export type PublicUser = Pick<UserRow, 'id' | 'email' | 'username' | 'is_active' | 'created_at' | 'updated_at'> & { roles: string[] }
+export type PublicUser = Pick<UserRow, 'id' | 'email' | 'username' | 'is_active' | 'email_verified' | 'pending_email' | 'created_at' | 'updated_at'> & { roles: string[] }
 
 /** The account's role names, sorted, as a column of a query over `users`. */
 export function rolesOf (userIdColumn: 'users.id') {

@@ -110,7 +110,7 @@ export interface SessionBody {
   expires_in: number
   refresh_token?: string
   refresh_expires_in: number
-  user: { id: string, email: string, username: string, roles: string[], is_active: boolean, created_at: string, updated_at: string }
+  user: { id: string, email: string, username: string, roles: string[], is_active: boolean, email_verified: boolean, pending_email: string | null, created_at: string, updated_at: string }
 }
 
 let counter = 0
