@@ -190,6 +190,12 @@ export function createAuthClient (options: AuthClientOptions) {
       return await signInFrom(await call('/auth/passkey/login', { challenge_id: challengeId, response: await authenticate(requestOptions) }))
     },
 
+    /** Native provider sign-in (Sign in with Apple, Google on Android/iOS): the ID token the OS handed the app. */
+    signInWithIdToken: async (provider: string, idToken: string, nonce?: string) =>
+      await signInFrom(await call(`/auth/oauth/${encodeURIComponent(provider)}/id-token`, nonce === undefined ? { id_token: idToken } : { id_token: idToken, nonce })),
+    /** The end of the redirect flow: the `code` the app's redirect URI received, and the PKCE verifier the app kept. */
+    exchangeOAuthCode: async (code: string, codeVerifier: string) => await signInFrom(await call('/auth/oauth/exchange', { code, code_verifier: codeVerifier })),
+
     /** After a reload: signs in again from the refresh cookie (or stored token); null when there is none. */
     async restore (): Promise<User | null> {
       return await accessToken() === null ? null : token?.user as User
