@@ -47,4 +47,4 @@ export default fp(async (app) => {
     // The one step after a verified first factor: a session, or 401 mfa_required for an account with a second factor.
     completeSignIn: (userId, amr, origin) => app.signIn.complete(userId, amr, origin)
   }))
-}, { name: 'identity-providers', dependencies: ['config', 'db', 'store', 'tokens', 'mail', 'services'] })
+}, { name: 'identity-providers', dependencies: ['config', 'db', 'stores', 'access-tokens', 'mail', 'services'] })

@@ -152,7 +152,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create an account and start a session */
+        /**
+         * Create an account, mail its verification and start a session
+         * @description With `EMAIL_VERIFICATION=required`, answers 202 `{ user, message }` with no tokens: the session starts at `POST /auth/verify-email`.
+         */
         post: operations["register"];
         delete?: never;
         options?: never;
@@ -171,7 +174,7 @@ export interface paths {
         put?: never;
         /**
          * Log in with a username or email and a password
-         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify.
+         * @description A wrong password is `invalid_credentials` whatever the account. The right password of an account with a second factor answers 401 `mfa_required` with `mfa_token` and `methods`: complete the login at POST /auth/mfa/verify. With `EMAIL_VERIFICATION=required`, a right password of an unverified account answers 403 `email_not_verified`.
          */
         post: operations["login"];
         delete?: never;
@@ -191,7 +194,7 @@ export interface paths {
         put?: never;
         /**
          * Rotate a refresh token: a new pair, the old refresh token retired
-         * @description The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required).
+         * @description The refresh token comes from the body, else from the `refresh_token` cookie (then `X-Auth-Transport` is required); with neither, 401 `invalid_refresh_token`.
          */
         post: operations["refresh"];
         delete?: never;
@@ -211,26 +214,9 @@ export interface paths {
         put?: never;
         /**
          * End this session, every session, or every other session
-         * @description Authenticated by the access token, or, without one, by the refresh token (body or cookie).
+         * @description Authenticated by the access token, or, without a valid one, by the refresh token (body or cookie): an expired access token and the cookie still end the session and clear the cookie.
          */
         post: operations["logout"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/auth/revoke": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error) */
-        post: operations["revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -248,6 +234,26 @@ export interface paths {
         put?: never;
         /** OAuth2 token endpoint: password and refresh_token grants */
         post: operations["token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a refresh token and end its session (RFC 7009: unknown tokens are not an error)
+         * @description JSON: `{ refresh_token }`, or none to use the `refresh_token` cookie (with `X-Auth-Transport`); answers 204. RFC 7009 form (`token=…&token_type_hint=…`): answers 200 with an empty body, errors in the RFC 6749 §5.2 shape.
+         */
+        post: operations["revoke"];
         delete?: never;
         options?: never;
         head?: never;
@@ -281,7 +287,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mail a single-use password reset link
+         * Mail a single-use password reset link and code
          * @description Always 202 with the same body, whether or not the account exists; the mail is sent in the background. The link is `APP_URL/reset-password?token=…` and works once, within `RESET_TOKEN_TTL` seconds (default 30 minutes).
          */
         post: operations["forgotPassword"];
@@ -301,7 +307,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Set a new password with the token from the reset mail
+         * Set a new password with the link token or the code of the reset mail
          * @description Ends every session of the user; access tokens issued before answer `token_revoked`.
          */
         post: operations["resetPassword"];
@@ -320,7 +326,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Change the password; every other session ends, this one stays */
+        /**
+         * Change the password; every other session ends, this one stays
+         * @description With MFA on, also needs `mfa_code` (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong).
+         */
         post: operations["changePassword"];
         delete?: never;
         options?: never;
@@ -368,6 +377,163 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/mfa/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a login with the second factor
+         * @description `mfa_token` from the `mfa_required` answer, with a TOTP `code` or a `recovery_code`. 401 `invalid_mfa_code` for a wrong, reused or expired code; after 5 wrong codes, or once used, the token is `invalid_mfa_token`: log in again.
+         */
+        post: operations["verifyMfa"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The identity providers configured for sign-in */
+        get: operations["listIdentityProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/authorize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start a sign-in with a provider: redirects the browser to it
+         * @description The app keeps a PKCE `code_verifier` and sends its S256 `code_challenge`; the login code that comes back to `redirect_uri` is exchanged with that verifier at `POST /auth/oauth/exchange`. A signed-in user linking a provider adds `link_token`.
+         */
+        get: operations["authorizeWithProvider"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where the provider sends the browser back: redirects to the app with a login code or an error
+         * @description Redirects to `redirect_uri?code=…` (single use, 60 s) or `redirect_uri?error=<code>`. An unknown, used or expired `state` answers 400 `invalid_oauth_state` here instead: there is no app to send it to.
+         */
+        get: operations["providerCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/exchange": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange the login code of a provider sign-in for a session
+         * @description The code is spent by the first attempt, right or wrong. The identity signs in now, to the account the linking policy names (409 `account_exists`, `identity_taken`); an account with a second factor answers 401 `mfa_required`.
+         */
+        post: operations["exchangeLoginCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oauth/{provider}/id-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Native sign-in with an ID token the platform gave the app (Sign in with Apple, Google)
+         * @description Checked against the provider's JWKS, `iss`, `aud` (its client ids), `exp`; with `nonce`, the token's nonce must equal it or its SHA-256 in hex. An account with a second factor answers 401 `mfa_required`.
+         */
+        post: operations["signInWithIdToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/verify-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify the email with the link token or the mailed code, and start a session
+         * @description Marks the email verified, or applies a pending email change, then signs in like a password login. A code is accepted with the address it was mailed to; 5 wrong codes for an address void its code. 409 `email_taken` when another account took a pending address first.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/resend-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail a new verification link and code; the older one stops working
+         * @description Always 202 with the same body, whatever the address; the lookup and the mail happen in the background.
+         */
+        post: operations["resendVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -381,14 +547,14 @@ export interface paths {
         post?: never;
         /**
          * Delete the account (soft delete); every session ends
-         * @description Needs the password. The email and username can register again; this account never logs in again.
+         * @description Needs the password, and `mfa_code` with MFA on. The email and username can register again; this account never logs in again.
          */
         delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
          * Change the email and/or username
-         * @description A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); a new `username` alone does not. Fields equal to the current values are no change.
+         * @description A new `email` needs `current_password` (400 `validation_failed` without it, `invalid_current_password` when wrong); with MFA on, also `mfa_code`. A new `username` alone needs neither. Fields equal to the current values are no change.
          */
         patch: operations["updateMe"];
         trace?: never;
@@ -540,12 +706,189 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Activate or deactivate an account, or replace its roles
+         * Activate or deactivate an account, replace its roles, or mark its email verified
          * @description `is_active: false` ends every session of the user at once: their access tokens answer `token_revoked` on the next request and they cannot log in until reactivated. `roles` replaces the whole set (unknown roles are 400) and reaches the user's access token at its next refresh. 403 when the account, or a role to give, holds permissions the caller lacks; 409 `conflict` when callers would deactivate themselves, take admin from themselves, or leave no active admin.
          *
          *     Requires the permission `users:write`.
          */
         patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/users/{id}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove every second factor of an account (a lost phone)
+         * @description Ends every session of the user at once and mails `mfa-changed`; the next login needs the password alone. 403 when the account holds permissions the caller lacks; an account without factors is no error.
+         *
+         *     Requires the permission `users:write`.
+         */
+        delete: operations["resetUserMfa"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The second factors of the signed-in account */
+        get: operations["getMyMfa"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a TOTP enrollment: a new secret, pending for 10 minutes
+         * @description Needs the password. Show `otpauth_uri` as a QR code (and `secret` for typing in), then confirm with a code. Starting again replaces a pending enrollment; 409 `conflict` while TOTP is on.
+         */
+        post: operations["startTotpEnrollment"];
+        /**
+         * Turn TOTP off; every recovery code goes with it
+         * @description Needs the password and, while TOTP is on, `mfa_code`. Also discards a pending enrollment.
+         */
+        delete: operations["disableTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn TOTP on with a code from the app; answers 10 recovery codes, shown once
+         * @description 401 `invalid_mfa_code` for a wrong code; 404 when no enrollment is pending (none, or over 10 minutes old).
+         */
+        post: operations["confirmTotpEnrollment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * New recovery codes; the old ones stop working
+         * @description Needs the password and `mfa_code`; 409 `conflict` while TOTP is off.
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/identities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The provider identities linked to the signed-in account */
+        get: operations["listMyIdentities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/identities/link-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A single-use, 60-second token that links the provider of the next authorize redirect to this account */
+        post: operations["createIdentityLinkToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/identities/{provider}/id-token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Link a provider identity to the signed-in account with an ID token the platform gave the app
+         * @description 409 `identity_taken` when the identity already belongs to another account; linking it again to this one changes nothing.
+         */
+        post: operations["linkIdentityWithIdToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/identities/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Unlink a provider identity from the signed-in account
+         * @description 409 `last_credential` when nothing else (a password, another identity) would sign in to the account.
+         */
+        delete: operations["unlinkMyIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/roles": {
@@ -644,6 +987,8 @@ export interface components {
             email_verified: boolean;
             /** @description An address the owner asked to change to; it becomes `email` once verified */
             pending_email: string | (never | null);
+            /** @description A confirmed TOTP factor is active: logins need a second factor */
+            mfa_enabled: boolean;
             /**
              * Format: date-time
              * @description ISO 8601, UTC
@@ -699,6 +1044,19 @@ export interface components {
             backed_up: boolean;
             /** @description How the authenticator is reached: `internal`, `hybrid`, `usb`, `nfc`, `ble`, `smart-card` */
             transports: string[];
+        };
+        /** @description RFC 6749 §5.2 error response (application/json) */
+        OAuthError: {
+            /**
+             * @description RFC 6749 §5.2 code (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `temporarily_unavailable`, `server_error`), or the problem code of API.md where no OAuth code fits (`rate_limited`)
+             * @example invalid_grant
+             */
+            error: string;
+            error_description: string;
+            /** @description With `mfa_required`: completes the login at /auth/mfa/verify */
+            mfa_token?: string;
+            /** @description With `mfa_required`: the second factors the account can use */
+            methods?: string[];
         };
     };
     responses: never;
@@ -828,6 +1186,12 @@ export interface operations {
                                 /** @description postgres, pglite, redis or memory */
                                 backend: string;
                             };
+                            identity_providers?: {
+                                /** @enum {string} */
+                                status: "ok" | "degraded";
+                                /** @description Providers not discovered yet: their sign-in answers 503 */
+                                unavailable: string[];
+                            };
                         };
                         version: string;
                         uptime_s: number;
@@ -857,6 +1221,12 @@ export interface operations {
                                 latency_ms: number;
                                 /** @description postgres, pglite, redis or memory */
                                 backend: string;
+                            };
+                            identity_providers?: {
+                                /** @enum {string} */
+                                status: "ok" | "degraded";
+                                /** @description Providers not discovered yet: their sign-in answers 503 */
+                                unavailable: string[];
                             };
                         };
                         version: string;
@@ -921,6 +1291,12 @@ export interface operations {
                                 /** @description postgres, pglite, redis or memory */
                                 backend: string;
                             };
+                            identity_providers?: {
+                                /** @enum {string} */
+                                status: "ok" | "degraded";
+                                /** @description Providers not discovered yet: their sign-in answers 503 */
+                                unavailable: string[];
+                            };
                         };
                         version: string;
                         uptime_s: number;
@@ -950,6 +1326,12 @@ export interface operations {
                                 latency_ms: number;
                                 /** @description postgres, pglite, redis or memory */
                                 backend: string;
+                            };
+                            identity_providers?: {
+                                /** @enum {string} */
+                                status: "ok" | "degraded";
+                                /** @description Providers not discovered yet: their sign-in answers 503 */
+                                unavailable: string[];
                             };
                         };
                         version: string;
@@ -1042,30 +1424,48 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description `EMAIL_VERIFICATION=required`: the account exists, the session starts at `POST /auth/verify-email` */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
-                        access_token: string;
-                        /** @enum {string} */
-                        token_type: "bearer";
-                        /** @description Seconds until the access token expires */
-                        expires_in: number;
-                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
-                        refresh_token?: string;
-                        /** @description Seconds until the refresh token expires (sliding) */
-                        refresh_expires_in: number;
                         user: components["schemas"]["User"];
+                        message: string;
                     };
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1075,6 +1475,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1084,6 +1490,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1093,6 +1505,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1102,6 +1520,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1111,6 +1537,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1142,30 +1576,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
-                        access_token: string;
-                        /** @enum {string} */
-                        token_type: "bearer";
-                        /** @description Seconds until the access token expires */
-                        expires_in: number;
-                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
-                        refresh_token?: string;
-                        /** @description Seconds until the refresh token expires (sliding) */
-                        refresh_expires_in: number;
-                        user: components["schemas"]["User"];
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1175,6 +1609,29 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1184,6 +1641,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1193,6 +1656,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1202,6 +1671,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1211,6 +1688,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1230,7 +1715,7 @@ export interface operations {
             cookie?: never;
         };
         /** @description The refresh token, or none to use the `refresh_token` cookie */
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     refresh_token?: string;
@@ -1238,30 +1723,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
-                        access_token: string;
-                        /** @enum {string} */
-                        token_type: "bearer";
-                        /** @description Seconds until the access token expires */
-                        expires_in: number;
-                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
-                        refresh_token?: string;
-                        /** @description Seconds until the refresh token expires (sliding) */
-                        refresh_expires_in: number;
-                        user: components["schemas"]["User"];
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1271,6 +1756,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1280,6 +1773,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1289,6 +1788,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1298,6 +1803,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1307,6 +1818,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1316,6 +1835,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1331,7 +1858,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /**
@@ -1348,6 +1875,12 @@ export interface operations {
             /** @description Logged out */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1355,6 +1888,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1364,6 +1903,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1373,6 +1920,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1382,6 +1935,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1391,6 +1950,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1400,6 +1965,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1409,85 +1982,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-        };
-    };
-    revoke: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** @description The refresh token, or none to use the `refresh_token` cookie */
-        requestBody: {
-            content: {
-                "application/json": {
-                    refresh_token?: string;
-                };
-            };
-        };
-        responses: {
-            /** @description Revoked, or nothing to revoke */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Problem details */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem details */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem details */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem details */
-            415: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem details */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Problem details */
-            503: {
-                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1519,9 +2021,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1534,83 +2042,247 @@ export interface operations {
                     };
                 };
             };
-            /** @description RFC 6749 §5.2 */
+            /** @description OAuth 2.0 error */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client";
-                        error_description: string;
-                    };
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description RFC 6749 §5.2 */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        error: "invalid_request" | "invalid_grant" | "unsupported_grant_type" | "invalid_client";
-                        error_description: string;
-                    };
-                };
-            };
-            /** @description The credentials were right, but the grant needs another step first (the convention OAuth2 servers use for MFA) */
+            /** @description OAuth 2.0 error */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        error: "mfa_required";
-                        error_description: string;
-                        /** @description `mfa_required`: complete the login at POST /auth/mfa/verify (single use, 5 minutes) */
-                        mfa_token?: string;
-                        /** @description `mfa_required`: the second factors the account can use */
-                        methods?: string[];
-                    };
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Problem details */
+            /** @description OAuth 2.0 error */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth 2.0 error */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth 2.0 error */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth 2.0 error */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    refresh_token?: string;
+                };
+                "application/x-www-form-urlencoded": {
+                    /** @description The refresh token to revoke */
+                    token: string;
+                    /** @description `refresh_token`; any other hint is ignored */
+                    token_type_hint?: string;
+                    client_id?: string;
+                    client_secret?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description RFC 7009 form: revoked, or nothing to revoke */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description JSON: revoked, or nothing to revoke */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A problem, or an OAuth 2.0 error when the request was an OAuth form */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Problem details */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A problem, or an OAuth 2.0 error when the request was an OAuth form */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Problem details */
+            /** @description A problem, or an OAuth 2.0 error when the request was an OAuth form */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Problem details */
+            /** @description A problem, or an OAuth 2.0 error when the request was an OAuth form */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };
@@ -1636,6 +2308,12 @@ export interface operations {
             /** @description RFC 7662 §2.2: only `active: false` for a token that is expired, revoked, logged out, of a deactivated account or unknown */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1656,6 +2334,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1665,6 +2349,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1674,6 +2366,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1683,6 +2381,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1692,6 +2396,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1701,6 +2411,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1710,6 +2428,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1741,6 +2467,12 @@ export interface operations {
             /** @description The request was taken; the same answer whether or not the account exists */
             202: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1752,6 +2484,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1761,6 +2499,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1770,6 +2514,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1779,6 +2529,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1788,6 +2546,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1803,11 +2569,26 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description The token of the reset link, or the account email with the code of the same mail */
         requestBody: {
             content: {
                 "application/json": {
                     /** @description The `token` parameter of the link in the reset mail */
                     token: string;
+                    /** @description 8-128 characters after Unicode NFKC normalization */
+                    new_password: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
                     /** @description 8-128 characters after Unicode NFKC normalization */
                     new_password: string;
                 };
@@ -1817,6 +2598,12 @@ export interface operations {
             /** @description Password changed; every session ended */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1824,6 +2611,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1833,6 +2626,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1842,6 +2641,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1851,6 +2656,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1860,6 +2673,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1882,6 +2703,8 @@ export interface operations {
                     current_password: string;
                     /** @description 8-128 characters after Unicode NFKC normalization */
                     new_password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
@@ -1889,6 +2712,12 @@ export interface operations {
             /** @description Password changed; every other session ended */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1896,6 +2725,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1905,6 +2740,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1914,6 +2757,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1923,6 +2772,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1932,6 +2787,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1941,6 +2804,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1962,9 +2833,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,6 +2874,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2006,6 +2889,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2015,6 +2904,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2024,6 +2919,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2033,6 +2936,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2084,30 +2995,30 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @description JWT (typ at+jwt) for `Authorization: Bearer` */
-                        access_token: string;
-                        /** @enum {string} */
-                        token_type: "bearer";
-                        /** @description Seconds until the access token expires */
-                        expires_in: number;
-                        /** @description Opaque; omitted when `X-Auth-Transport: cookie` */
-                        refresh_token?: string;
-                        /** @description Seconds until the refresh token expires (sliding) */
-                        refresh_expires_in: number;
-                        user: components["schemas"]["User"];
-                    };
+                    "application/json": components["schemas"]["Session"];
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2117,6 +3028,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2126,6 +3045,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2135,6 +3060,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2144,6 +3075,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2153,6 +3092,1063 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyMfa: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `mfa_token` from `mfa_required`, and exactly one of `code` or `recovery_code` */
+        requestBody: {
+            content: {
+                "application/json": {
+                    mfa_token: string;
+                    /** @description A TOTP code */
+                    code?: string;
+                    /** @description An unused recovery code */
+                    recovery_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIdentityProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @description The issuer its ID tokens carry */
+                        issuer: string;
+                    }[];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    authorizeWithProvider: {
+        parameters: {
+            query: {
+                /** @description Exactly one of `OAUTH_REDIRECT_URIS` */
+                redirect_uri: string;
+                /** @description The app's BASE64URL(SHA256(code_verifier)) (RFC 7636) */
+                code_challenge: string;
+                code_challenge_method: "S256";
+                link_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A name of `OIDC_PROVIDERS` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect (`Location`) */
+            302: {
+                headers: {
+                    location?: string;
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    providerCallback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                error?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A name of `OIDC_PROVIDERS` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A redirect (`Location`) */
+            302: {
+                headers: {
+                    location?: string;
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exchangeLoginCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                    /** @description The verifier of the `code_challenge` given to authorize */
+                    code_verifier: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            502: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signInWithIdToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path: {
+                /** @description A name of `OIDC_PROVIDERS` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id_token: string;
+                    /** @description The token's `nonce` must equal it or its SHA-256 in hex */
+                    nonce?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            502: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: refresh token only in the HttpOnly cookie (SPA); `body`: only in the JSON body (mobile); absent: both */
+                "x-auth-transport"?: "cookie" | "body";
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The token of the verification link, or the address the mail went to with its code */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The `token` parameter of the link in the verification mail */
+                    token: string;
+                } | {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                    /**
+                     * @description The 6-digit code of the mail
+                     * @example 042137
+                     */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: email
+                     * @description Stored in lower case
+                     * @example ada@example.com
+                     */
+                    email: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The request was taken; the same answer whether or not the account exists */
+            202: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        message: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2170,51 +4166,30 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUID
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Stored in lower case
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description 3-32 of A-Z a-z 0-9 _ . -, unique case-insensitively
-                         * @example ada
-                         */
-                        username: string;
-                        roles: string[];
-                        is_active: boolean;
-                        /** @description The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it) */
-                        email_verified: boolean;
-                        /** @description An address the owner asked to change to; it becomes `email` once verified */
-                        pending_email: string | (never | null);
-                        /**
-                         * Format: date-time
-                         * @description ISO 8601, UTC
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO 8601, UTC
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2224,6 +4199,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2233,6 +4216,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2242,6 +4233,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2262,6 +4261,8 @@ export interface operations {
                 "application/json": {
                     /** @description The current password, to confirm */
                     password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
@@ -2269,6 +4270,12 @@ export interface operations {
             /** @description Deleted; the refresh cookie is cleared */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2276,6 +4283,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2285,6 +4298,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2294,6 +4315,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2303,6 +4330,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2312,6 +4345,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,6 +4362,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2352,55 +4401,36 @@ export interface operations {
                     username?: string;
                     /** @description Required when `email` changes; checked whenever given */
                     current_password?: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
                 };
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /**
-                         * Format: uuid
-                         * @description UUID
-                         */
-                        id: string;
-                        /**
-                         * Format: email
-                         * @description Stored in lower case
-                         * @example ada@example.com
-                         */
-                        email: string;
-                        /**
-                         * @description 3-32 of A-Z a-z 0-9 _ . -, unique case-insensitively
-                         * @example ada
-                         */
-                        username: string;
-                        roles: string[];
-                        is_active: boolean;
-                        /** @description The owner proved the address with the link or code of a `verify-email` mail (or an admin marked it) */
-                        email_verified: boolean;
-                        /** @description An address the owner asked to change to; it becomes `email` once verified */
-                        pending_email: string | (never | null);
-                        /**
-                         * Format: date-time
-                         * @description ISO 8601, UTC
-                         */
-                        created_at: string;
-                        /**
-                         * Format: date-time
-                         * @description ISO 8601, UTC
-                         */
-                        updated_at: string;
-                    };
+                    "application/json": components["schemas"]["User"];
                 };
             };
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +4440,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2419,6 +4457,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2428,6 +4472,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,6 +4487,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2446,6 +4502,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2455,6 +4519,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2472,9 +4544,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2509,6 +4587,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2518,6 +4602,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2527,6 +4619,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2536,6 +4636,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +4667,12 @@ export interface operations {
             /** @description Session ended */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2566,6 +4680,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2575,6 +4695,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2584,6 +4712,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2593,6 +4727,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2602,6 +4744,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2626,6 +4776,12 @@ export interface operations {
             /** @description PublicKeyCredentialCreationOptionsJSON, for `PublicKeyCredential.parseCreationOptionsFromJSON()` */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2672,6 +4828,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2681,6 +4843,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2690,6 +4860,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2699,6 +4875,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2708,6 +4890,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2717,6 +4907,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2734,9 +4932,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,6 +4950,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2755,6 +4965,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2764,6 +4982,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2773,6 +4999,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2827,9 +5061,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A passkey (WebAuthn credential) of the account */
+            /** @description Created */
             201: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2839,6 +5079,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2848,6 +5094,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2857,6 +5111,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2866,6 +5126,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2875,6 +5141,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2884,6 +5158,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2907,6 +5189,12 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2914,6 +5202,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2923,6 +5217,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2932,6 +5234,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2941,6 +5249,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2950,6 +5264,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2959,6 +5281,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2989,9 +5319,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description A passkey (WebAuthn credential) of the account */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3001,6 +5337,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3010,6 +5352,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3019,6 +5369,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3028,6 +5384,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3037,6 +5399,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3046,6 +5414,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3055,6 +5431,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3078,9 +5462,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3094,6 +5484,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3103,6 +5499,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +5516,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +5531,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3130,6 +5548,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3150,9 +5576,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3162,6 +5594,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3171,6 +5609,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3180,6 +5626,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3189,6 +5641,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3198,6 +5656,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3207,6 +5673,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3230,6 +5704,12 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3237,6 +5717,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3246,6 +5732,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3255,6 +5749,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3264,6 +5764,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3273,6 +5779,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3282,6 +5794,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3291,6 +5811,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3316,13 +5844,21 @@ export interface operations {
                     is_active?: boolean;
                     /** @description Replaces the whole set; takes effect at the user's next refresh */
                     roles?: string[];
+                    /** @description Marks the email verified (or not) without a mail; audited */
+                    email_verified?: boolean;
                 };
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3332,6 +5868,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3341,6 +5883,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3350,6 +5900,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3359,6 +5915,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3368,6 +5930,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3377,6 +5945,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3386,6 +5960,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3395,6 +5975,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3404,6 +5992,1345 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resetUserMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every second factor removed; every session ended */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            403: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMyMfa: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description A confirmed TOTP factor is active (MFA is on) */
+                        totp: boolean;
+                        /** @description Registered passkeys */
+                        passkeys: number;
+                        /** @description Unused recovery codes */
+                        recovery_codes_left: number;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Base32 (SHA-1, 6 digits, 30 s), for typing into an authenticator app; shown this once */
+                        secret: string;
+                        /** @description `otpauth://totp/…` to show as a QR code; issuer = the service, label = the email */
+                        otpauth_uri: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description TOTP is off */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotpEnrollment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The 6-digit code the authenticator app shows now */
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 10 single-use codes, shown this once: the user keeps them somewhere safe */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The current password, to confirm */
+                    password: string;
+                    /** @description Needed once MFA is on: a current TOTP code or an unused recovery code (400 `mfa_code_required` without it, 401 `invalid_mfa_code` when wrong) */
+                    mfa_code?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description 10 single-use codes, shown this once: the user keeps them somewhere safe */
+                        recovery_codes: string[];
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyIdentities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description UUID
+                         */
+                        id: string;
+                        provider: string;
+                        /** @description The provider's `sub` */
+                        subject: string;
+                        /** @description The address the provider asserted when it was linked */
+                        email: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601, UTC
+                         */
+                        created_at: string;
+                    }[];
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createIdentityLinkToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Single use, 60 s: pass it to `GET /auth/oauth/{provider}/authorize` */
+                        link_token: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    linkIdentityWithIdToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A name of `OIDC_PROVIDERS` */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    id_token: string;
+                    /** @description The token's `nonce` must equal it or its SHA-256 in hex */
+                    nonce?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description UUID
+                         */
+                        id: string;
+                        provider: string;
+                        /** @description The provider's `sub` */
+                        subject: string;
+                        /** @description The address the provider asserted when it was linked */
+                        email: string | null;
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601, UTC
+                         */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            413: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            415: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            502: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    unlinkMyIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description UUID */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Problem details */
+            400: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            401: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            404: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            409: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            429: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Problem details */
+            503: {
+                headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,9 +7348,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description OK */
             200: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3433,6 +7366,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3442,6 +7381,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3451,6 +7398,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3460,6 +7413,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3469,6 +7430,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3498,9 +7467,15 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Created */
             201: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3510,6 +7485,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3519,6 +7500,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3528,6 +7517,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3537,6 +7532,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3546,6 +7547,12 @@ export interface operations {
             /** @description Problem details */
             413: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3555,6 +7562,12 @@ export interface operations {
             /** @description Problem details */
             415: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3564,6 +7577,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3573,6 +7594,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3602,6 +7631,12 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3609,6 +7644,12 @@ export interface operations {
             /** @description Problem details */
             400: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3618,6 +7659,14 @@ export interface operations {
             /** @description Problem details */
             401: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description RFC 6750 challenge: `Bearer`, with `error="invalid_token"` when a token was presented and refused */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3627,6 +7676,12 @@ export interface operations {
             /** @description Problem details */
             403: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3636,6 +7691,12 @@ export interface operations {
             /** @description Problem details */
             404: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3645,6 +7706,12 @@ export interface operations {
             /** @description Problem details */
             409: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3654,6 +7721,14 @@ export interface operations {
             /** @description Problem details */
             429: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3663,6 +7738,14 @@ export interface operations {
             /** @description Problem details */
             503: {
                 headers: {
+                    /** @description Requests allowed in the window */
+                    "x-ratelimit-limit"?: number;
+                    /** @description Requests left in the window */
+                    "x-ratelimit-remaining"?: number;
+                    /** @description Seconds until the window starts again */
+                    "x-ratelimit-reset"?: number;
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
