@@ -99,7 +99,7 @@ t.test('loadConfig reads .env when asked, and the environment wins over it', asy
 t.test('NODE_ENV=production only changes the defaults of the strict settings', async (t) => {
   t.match(loadConfig({}), { GENERATE_MISSING_SECRETS: true, LOG_MAIL_BODIES: true }, 'lenient outside production')
   t.match(loadConfig({ NODE_ENV: 'production', MAIL_LOG: 'true' }), { GENERATE_MISSING_SECRETS: false, LOG_MAIL_BODIES: false }, 'strict in production')
-  t.match(loadConfig({ NODE_ENV: 'production', GENERATE_MISSING_SECRETS: 'true', LOG_MAIL_BODIES: 'true' }),
+  t.match(loadConfig({ NODE_ENV: 'production', MAIL_LOG: 'true', GENERATE_MISSING_SECRETS: 'true', LOG_MAIL_BODIES: 'true' }),
     { GENERATE_MISSING_SECRETS: true, LOG_MAIL_BODIES: true }, 'set explicitly, they win')
   t.match(loadConfig({ GENERATE_MISSING_SECRETS: 'false' }), { NODE_ENV: 'development', GENERATE_MISSING_SECRETS: false }, 'and outside production too')
 })
