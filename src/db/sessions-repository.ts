@@ -51,9 +51,11 @@ export async function issueRefreshToken (db: Executor, source: SessionSource, to
       : q.selectNoFrom((eb) => eb.cast<string>(eb.val('sessionId' in source ? source.sessionId : null), 'uuid').as('session_id')))
     .with('siblings', (q) => q.updateTable('refresh_tokens')
       .set({ rotated_at: now })
+      // A literal, not a bound value: the planner drops the whole update from the plan of a new
+      // session or a grace re-issue, instead of planning a scan of the token table for it.
+      .where('retiring' in source ? sql<boolean>`true` : sql<boolean>`false`)
       .where('token_hash', 'in', (eb) => eb.selectFrom('refresh_tokens as sibling')
         .select('sibling.token_hash')
-        .where(sql<boolean>`${'retiring' in source}`)
         .where('sibling.session_id', 'in', eb.selectFrom('source').select('source.session_id'))
         .where('sibling.token_hash', '<>', 'retiring' in source ? source.retiring : '')
         .where('sibling.rotated_at', 'is', null)
