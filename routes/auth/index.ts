@@ -81,7 +81,8 @@ const auth: FastifyPluginAsyncTypebox = async (app) => {
     // 401 like any other missing credential, so a client's "am I signed in?" check keys on 401 alone.
     if (presented === undefined) throw errors.invalidRefreshToken('No refresh token: give `refresh_token` in the body or the cookie.')
     const issued = await app.authService.refresh(presented.token, originOf(request))
-    return sessionReply(request, reply, config, issued)
+    // Authenticated by the cookie, answered by the cookie only: a script on the page never reads the token.
+    return sessionReply(request, reply, config, issued, presented)
   })
 
   app.post('/logout', {
